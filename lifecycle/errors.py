@@ -1,0 +1,158 @@
+"""The one error root of leadflow and the lifecycle errors.
+
+Every error either package raises derives from :class:`LeadflowError` and from
+the builtin it means, so ``except ValueError`` keeps working for callers who do
+not know leadflow::
+
+    LeadflowError
+    ├── InvalidFieldError (ValueError)        a field got a value it cannot hold
+    │   └── FieldTypeError (TypeError)        ... of the wrong type
+    ├── InvalidStatusError (ValueError)       statecode/statuscode pair that does not exist
+    ├── InvalidDefinition (ValueError)        a machine definition that breaks the rules
+    ├── UnknownTriggerError (KeyError)        a trigger the record type does not have
+    ├── TransitionNotAllowed (RuntimeError)   a legal trigger refused in this state
+    ├── ReadOnlyRecordError (PermissionError) an edit of a closed, deleted or anonymized record
+    ├── FieldAssignmentError (AttributeError) a field assigned directly instead of via update()
+    ├── MergeError (ValueError)               a merge D4 refuses
+    └── DiagramError (RuntimeError)           a diagram format the machine cannot render
+
+``transitions.MachineError`` never reaches a caller: refusals are raised as
+:class:`TransitionNotAllowed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class LeadflowError(Exception):
+    """Root of every error leadflow raises."""
+
+
+class InvalidFieldError(LeadflowError, ValueError):
+    """A field was given a value it cannot hold.
+
+    The message has one shape: ``'<field>' must be <expected> (got <value>).``
+    """
+
+    def __init__(self, field: str, expected: str, got: Any) -> None:
+        self.field = field
+        self.expected = expected
+        self.got = got
+        super().__init__(f"{field!r} must be {expected} (got {got!r}).")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.expected, self.got))
+
+
+class FieldTypeError(InvalidFieldError, TypeError):
+    """A field was given a value of the wrong type."""
+
+    def __init__(self, field: str, expected: str, got: Any) -> None:
+        super().__init__(field, expected, got)
+        self.args = (f"{field!r} must be {expected} (got {got!r} that is a {type(got).__name__}).",)
+
+
+class InvalidStatusError(LeadflowError, ValueError):
+    """A statecode/statuscode pair, or a status reason, that the record type does not have."""
+
+
+class InvalidDefinition(LeadflowError, ValueError):
+    """A machine definition breaks a structural rule; ``problems`` lists every one."""
+
+    def __init__(self, name: str, problems: Sequence[str]) -> None:
+        self.name = name
+        self.problems = tuple(problems)
+        listing = "; ".join(self.problems)
+        super().__init__(f"machine {name!r} is invalid: {listing}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.name, self.problems))
+
+
+class UnknownTriggerError(LeadflowError, KeyError):
+    """A trigger that the record type's machine does not define."""
+
+    def __init__(self, record_type: str, trigger: str, known: Sequence[str]) -> None:
+        self.record_type = record_type
+        self.trigger = trigger
+        self.known = tuple(known)
+        super().__init__(record_type, trigger)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.record_type} has no trigger {self.trigger!r} (known: {', '.join(self.known)})."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.record_type, self.trigger, self.known))
+
+
+class TransitionNotAllowed(LeadflowError, RuntimeError):
+    """A trigger refused for a record in its current state; the record is unchanged.
+
+    ``reasons`` holds the guard refusals, empty when the state has no such transition.
+    """
+
+    def __init__(
+        self,
+        trigger: str,
+        state: str,
+        record_id: str,
+        reasons: Sequence[str] = (),
+    ) -> None:
+        self.trigger = trigger
+        self.state = state
+        self.record_id = record_id
+        self.reasons = tuple(reasons)
+        message = f"Can't {trigger} when in {state} (record {record_id})"
+        if self.reasons:
+            message += ": " + "; ".join(self.reasons)
+        super().__init__(message + ".")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.trigger, self.state, self.record_id, self.reasons))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TransitionNotAllowed):
+            return NotImplemented
+        return self.__reduce__() == other.__reduce__()
+
+    def __hash__(self) -> int:
+        return hash(self.__reduce__())
+
+
+class ReadOnlyRecordError(LeadflowError, PermissionError):
+    """An ordinary edit of a record that is closed, deleted or anonymized."""
+
+    def __init__(self, record_id: str, state: str, why: str) -> None:
+        self.record_id = record_id
+        self.state = state
+        self.why = why
+        super().__init__(f"record {record_id} is read-only in {state}: {why}.")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.record_id, self.state, self.why))
+
+
+class FieldAssignmentError(LeadflowError, AttributeError):
+    """A record field assigned directly; records change through triggers and ``update()``."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        super().__init__(
+            f"{field!r} cannot be assigned directly: use record.update({field}=...) "
+            "or one of the record's triggers."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field,))
+
+
+class MergeError(LeadflowError, ValueError):
+    """A merge that D4 refuses: different types, the same record, or a closed one."""
+
+
+class DiagramError(LeadflowError, RuntimeError):
+    """A diagram cannot be rendered, typically because graphviz is not installed."""

@@ -1,0 +1,119 @@
+"""Field validators for records: small named callables with one message shape.
+
+Each factory returns a frozen validator whose error names the field, what was
+expected and what was given, e.g. ``'firstname' must be a str of at most 50
+characters (got 'x' * 51).``; the maximum lengths are Dataverse's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+from lifecycle.errors import FieldTypeError, InvalidFieldError
+
+
+@attrs.frozen(repr=False)
+class _Text:
+    max_length: int
+
+    def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str):
+            raise FieldTypeError(attribute.name, "a str or None", value)
+        if len(value) > self.max_length:
+            raise InvalidFieldError(
+                attribute.name, f"a str of at most {self.max_length} characters", _short(value)
+            )
+        if "\x00" in value:
+            raise InvalidFieldError(attribute.name, "a str without NUL characters", _short(value))
+
+    def __repr__(self) -> str:
+        return f"<text validator, at most {self.max_length} characters>"
+
+
+def text(max_length: int) -> _Text:
+    """``None`` or a str of at most ``max_length`` characters, without NUL."""
+    return _Text(max_length)
+
+
+@attrs.frozen(repr=False)
+class _Email:
+    def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
+            return
+        _Text(100)(inst, attribute, value)
+        assert isinstance(value, str)
+        local, at, domain = value.strip().rpartition("@")
+        if not at or not local or "." not in domain or any(c.isspace() for c in value.strip()):
+            raise InvalidFieldError(attribute.name, "an email address like name@example.com", value)
+
+    def __repr__(self) -> str:
+        return "<email validator>"
+
+
+def email() -> _Email:
+    """``None`` or an address of the form ``local@domain.tld`` (at most 100 characters)."""
+    return _Email()
+
+
+@attrs.frozen(repr=False)
+class _Flag:
+    def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not True and value is not False:
+            raise FieldTypeError(attribute.name, "a bool", value)
+
+    def __repr__(self) -> str:
+        return "<flag validator>"
+
+
+def flag() -> _Flag:
+    """Exactly ``True`` or ``False`` (Dataverse two-option fields)."""
+    return _Flag()
+
+
+@attrs.frozen(repr=False)
+class _Reference:
+    def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str):
+            raise FieldTypeError(attribute.name, "a record id (str) or None", value)
+        if not value.strip() or len(value) > 100:
+            raise InvalidFieldError(
+                attribute.name, "a non-empty id of at most 100 characters", value
+            )
+
+    def __repr__(self) -> str:
+        return "<reference validator>"
+
+
+def reference() -> _Reference:
+    """``None`` or a record id: a non-empty str (a Dataverse GUID, or any stable key)."""
+    return _Reference()
+
+
+@attrs.frozen(repr=False)
+class _Moment:
+    def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
+            return
+        if not isinstance(value, dt.datetime):
+            raise FieldTypeError(attribute.name, "an aware datetime or None", value)
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidFieldError(attribute.name, "timezone-aware", value)
+
+    def __repr__(self) -> str:
+        return "<moment validator>"
+
+
+def moment() -> _Moment:
+    """``None`` or a timezone-aware datetime."""
+    return _Moment()
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 60 else value[:57] + "..."

@@ -1,0 +1,492 @@
+"""Machine definitions as data, their validation, and the engine shared by every record.
+
+A :class:`MachineDefinition` is built once per record type and validated when it
+is made. :class:`Lifecycle` turns it into one ``transitions.Machine`` and compiles
+that machine's events into a lookup table, so firing a trigger on a record is a
+dictionary lookup plus its guards: records are never bound as ``transitions``
+models (that costs a machine per object).
+
+Firing is two-phase: every check (state, guards, parameters, the effect's own
+preparation) runs before anything changes, so a refused trigger leaves the
+record's state, fields and history as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+import attrs
+import transitions
+
+from lifecycle.clock import Clock, require_aware, system_clock
+from lifecycle.errors import (
+    InvalidDefinition,
+    InvalidFieldError,
+    InvalidStatusError,
+    LeadflowError,
+    TransitionNotAllowed,
+    UnknownTriggerError,
+)
+from lifecycle.states import DEFAULT_STATUS, CodedState, CodedStatus
+
+
+class Stateful(Protocol):
+    """What the engine needs of a record."""
+
+    id: str
+    state: Any
+    status: Any
+    modifiedon: dt.datetime | None
+    _history: list[HistoryEvent] | None
+
+
+Params = Mapping[str, Any]
+Commit = Callable[[], Any]
+Effect = Callable[[Any, Params, dt.datetime], Commit | None]
+"""Prepares a trigger's side effects: checks everything, raises on bad input, and
+returns the closure that applies them (or ``None`` when there is nothing to do)."""
+
+
+@attrs.frozen
+class Guard:
+    """A named precondition; ``check`` returns ``None`` to allow, or why it refuses."""
+
+    name: str
+    text: str
+    check: Callable[[Any, Params], str | None] = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class TransitionSpec:
+    """One transition of a machine definition.
+
+    The status after the transition is ``status`` when given; otherwise, when
+    ``status_choices`` is set, the ``status_reason`` parameter picks it (default: the
+    destination's default status); otherwise a change of state takes the
+    destination's default status and a self-loop keeps the current one.
+    """
+
+    trigger: str
+    sources: tuple[CodedState, ...]
+    dest: CodedState
+    status: CodedStatus | None = None
+    status_choices: tuple[CodedStatus, ...] = ()
+    guards: tuple[Guard, ...] = ()
+    params: frozenset[str] = frozenset()
+    required: frozenset[str] = frozenset()
+    effect: Effect | None = attrs.field(default=None, eq=False, repr=False)
+    text: str = ""
+
+
+@attrs.frozen
+class MachineDefinition:
+    """A record type's states, statuses and transitions; validated when built."""
+
+    name: str
+    states: type[CodedState]
+    statuses: type[CodedStatus]
+    initial: CodedState
+    finals: frozenset[CodedState]
+    transitions: tuple[TransitionSpec, ...]
+
+    def __attrs_post_init__(self) -> None:
+        problems = validate_definition(self)
+        if problems:
+            raise InvalidDefinition(self.name, problems)
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        """Trigger names in definition order, each once."""
+        return tuple(dict.fromkeys(t.trigger for t in self.transitions))
+
+
+def validate_definition(definition: MachineDefinition) -> list[str]:
+    """Every structural problem of ``definition``; empty when it is sound.
+
+    Checks: the initial state is a state and not final; every transition uses
+    declared states and statuses of its destination; no transition leaves a final
+    state; every state is reachable from the initial one; every non-final state
+    has a way out (no trap states); no duplicate transition.
+    """
+    problems: list[str] = []
+    states = set(definition.states)
+    if definition.initial not in states:
+        problems.append(f"initial state {definition.initial!r} is not one of its states")
+    if definition.initial in definition.finals:
+        problems.append(f"initial state {definition.initial.value!r} is final")
+    for final in definition.finals - states:
+        problems.append(f"final state {final!r} is not one of its states")
+    outgoing: dict[CodedState, set[CodedState]] = {s: set() for s in states}
+    seen: set[tuple[str, CodedState, CodedState, tuple[str, ...]]] = set()
+    for spec in definition.transitions:
+        where = f"transition {spec.trigger!r}"
+        if not spec.sources:
+            problems.append(f"{where} has no source state")
+        if not spec.required <= spec.params:
+            problems.append(f"{where} requires parameters it does not accept")
+        for state in (*spec.sources, spec.dest):
+            if state not in states:
+                problems.append(f"{where} uses {state!r}, not one of its states")
+        for status in (spec.status, *spec.status_choices):
+            if status is None:
+                continue
+            if not isinstance(status, definition.statuses):
+                problems.append(f"{where} uses {status!r}, not one of its statuses")
+            elif status.state_value != spec.dest.value:
+                problems.append(
+                    f"{where} sets status {status.value!r}, which does not belong to "
+                    f"{spec.dest.value!r}"
+                )
+        for source in spec.sources:
+            if source in definition.finals:
+                problems.append(f"{where} leaves final state {source.value!r}")
+            if source in outgoing:
+                outgoing[source].add(spec.dest)
+            key = (spec.trigger, source, spec.dest, tuple(g.name for g in spec.guards))
+            if key in seen:
+                problems.append(f"{where} from {source.value!r} is defined twice")
+            seen.add(key)
+    reachable = {definition.initial}
+    queue = deque([definition.initial])
+    while queue:
+        for nxt in outgoing.get(queue.popleft(), ()):
+            if nxt not in reachable:
+                reachable.add(nxt)
+                queue.append(nxt)
+    for state in definition.states:
+        if state not in reachable:
+            problems.append(
+                f"state {state.value!r} is unreachable from {definition.initial.value!r}"
+            )
+        if state not in definition.finals and not (outgoing.get(state, set()) - {state}):
+            problems.append(f"state {state.value!r} is a trap: no way out and not final")
+    return problems
+
+
+@attrs.frozen
+class HistoryEvent:
+    """One transition in a record's history."""
+
+    at: dt.datetime
+    trigger: str
+    from_state: CodedState
+    from_status: CodedStatus
+    to_state: CodedState
+    to_status: CodedStatus
+    actor: str | None = None
+    note: str | None = None
+
+
+@attrs.frozen
+class Transitioned:
+    """What firing a trigger did: the history event, and what its effect returned."""
+
+    event: HistoryEvent
+    outcome: Any = None
+
+
+@attrs.frozen
+class BatchResult:
+    """The outcome of one trigger applied to many records.
+
+    ``errors`` maps a record's position in the input to the error the single path
+    raises for it; those records are unchanged.
+    """
+
+    applied: int
+    errors: Mapping[int, LeadflowError]
+
+    @property
+    def refused(self) -> int:
+        """How many records the trigger refused."""
+        return len(self.errors)
+
+
+@attrs.frozen
+class Prepared:
+    """A checked transition of one record, not yet applied; :meth:`commit` applies it."""
+
+    record: Stateful
+    event: HistoryEvent
+    effect: Commit | None = attrs.field(eq=False, repr=False)
+
+    def commit(self) -> Transitioned:
+        """Apply the effect and the state change; nothing here can refuse."""
+        outcome = self.effect() if self.effect is not None else None
+        _apply(self.record, self.event)
+        return Transitioned(self.event, outcome)
+
+
+@attrs.frozen
+class _Resolved:
+    spec: TransitionSpec
+    status: CodedStatus
+
+
+class Lifecycle:
+    """The one engine for a record type: a shared ``transitions.Machine``, compiled.
+
+    Build one per definition (leadflow builds one per record type at import) and
+    fire triggers on any number of records through it.
+    """
+
+    def __init__(self, definition: MachineDefinition, *, clock: Clock = system_clock) -> None:
+        self.definition = definition
+        self.clock = clock
+        self.machine = _build_machine(definition)
+        self._table = _compile(definition, self.machine)
+        self._triggers = frozenset(definition.triggers)
+
+    def __repr__(self) -> str:
+        return f"Lifecycle({self.definition.name!r})"
+
+    def allowed_triggers(self, record: Stateful) -> tuple[str, ...]:
+        """The triggers whose transitions and guards allow ``record`` to move now."""
+        allowed = []
+        for trigger in self.definition.triggers:
+            specs = self._table.get((trigger, record.state), ())
+            if any(_refusals(spec, record, {}) == [] for spec in specs):
+                allowed.append(trigger)
+        return tuple(allowed)
+
+    def fire(
+        self,
+        record: Stateful,
+        trigger: str,
+        *,
+        at: dt.datetime | None = None,
+        actor: str | None = None,
+        note: str | None = None,
+        **params: Any,
+    ) -> Transitioned:
+        """Move ``record`` by ``trigger``, or raise and leave it unchanged."""
+        return self.prepare(record, trigger, at=at, actor=actor, note=note, **params).commit()
+
+    def prepare(
+        self,
+        record: Stateful,
+        trigger: str,
+        *,
+        at: dt.datetime | None = None,
+        actor: str | None = None,
+        note: str | None = None,
+        **params: Any,
+    ) -> Prepared:
+        """Check everything ``trigger`` needs and return what applies it, changing nothing.
+
+        Operations spanning records (merge) prepare each one, then commit them all.
+        """
+        when = self.clock() if at is None else require_aware("at", at)
+        resolved = self._resolve(record, trigger, params)
+        commit = None
+        if resolved.spec.effect is not None:
+            commit = resolved.spec.effect(record, params, when)
+        event = HistoryEvent(
+            when,
+            trigger,
+            record.state,
+            record.status,
+            resolved.spec.dest,
+            resolved.status,
+            actor,
+            note,
+        )
+        return Prepared(record, event, commit)
+
+    def fire_many(
+        self,
+        records: Sequence[Stateful],
+        trigger: str,
+        *,
+        at: dt.datetime | None = None,
+        actor: str | None = None,
+        note: str | None = None,
+        **params: Any,
+    ) -> BatchResult:
+        """Apply ``trigger`` to every record: the same results and errors as one at a time.
+
+        Records are grouped by state, so the table lookup, guard list and history
+        event are resolved once per group; a record a guard refuses gets the very
+        error :meth:`fire` would raise and stays unchanged.
+        """
+        when = self.clock() if at is None else require_aware("at", at)
+        self._check_trigger(trigger, params)
+        errors: dict[int, LeadflowError] = {}
+        events: dict[tuple[Any, Any, int], HistoryEvent] = {}
+        applied = 0
+        for index, record in enumerate(records):
+            state = record.state
+            specs = self._table.get((trigger, state))
+            if specs is None:
+                errors[index] = self._refusal(record, trigger, [])
+                continue
+            chosen = specs[0] if len(specs) == 1 and not specs[0].guards else None
+            if chosen is None:
+                try:
+                    chosen = self._choose(record, trigger, specs, params)
+                except LeadflowError as err:
+                    errors[index] = err
+                    continue
+            commit = None
+            if chosen.effect is not None:
+                try:
+                    commit = chosen.effect(record, params, when)
+                except LeadflowError as err:
+                    errors[index] = err
+                    continue
+            key = (state, record.status, id(chosen))
+            event = events.get(key)
+            if event is None:
+                status = _status_after(chosen, record, params)
+                event = HistoryEvent(
+                    when, trigger, state, record.status, chosen.dest, status, actor, note
+                )
+                events[key] = event
+            if commit is not None:
+                commit()
+            _apply(record, event)
+            applied += 1
+        return BatchResult(applied, errors)
+
+    def _check_trigger(self, trigger: str, params: Params) -> None:
+        if trigger not in self._triggers:
+            raise UnknownTriggerError(self.definition.name, trigger, self.definition.triggers)
+        specs = [s for s in self.definition.transitions if s.trigger == trigger]
+        allowed: frozenset[str] = frozenset().union(*(s.params for s in specs))
+        for name in params:
+            if name not in allowed:
+                expected = f"one of {sorted(allowed)}" if allowed else "no parameter"
+                raise InvalidFieldError(name, f"a parameter of {trigger!r}: {expected}", name)
+        for name in sorted(frozenset().union(*(s.required for s in specs)) - params.keys()):
+            raise InvalidFieldError(name, f"given: {trigger!r} needs it", None)
+        if "status_reason" in params:
+            choices = {c for s in specs for c in s.status_choices}
+            if params["status_reason"] not in choices:
+                labels = ", ".join(sorted(c.label for c in choices))
+                raise InvalidStatusError(
+                    f"'status_reason' must be one of {labels} for {trigger!r} "
+                    f"(got {params['status_reason']!r})."
+                )
+
+    def _resolve(self, record: Stateful, trigger: str, params: Params) -> _Resolved:
+        self._check_trigger(trigger, params)
+        specs = self._table.get((trigger, record.state))
+        if specs is None:
+            raise self._refusal(record, trigger, [])
+        spec = self._choose(record, trigger, specs, params)
+        return _Resolved(spec, _status_after(spec, record, params))
+
+    def _choose(
+        self, record: Stateful, trigger: str, specs: Sequence[TransitionSpec], params: Params
+    ) -> TransitionSpec:
+        reasons: list[str] = []
+        for spec in specs:
+            refusals = _refusals(spec, record, params)
+            if not refusals:
+                return spec
+            reasons.extend(refusals)
+        raise self._refusal(record, trigger, reasons)
+
+    def _refusal(self, record: Stateful, trigger: str, reasons: list[str]) -> TransitionNotAllowed:
+        state = record.state
+        label = state.label if isinstance(state, CodedState) else repr(state)
+        return TransitionNotAllowed(trigger, label, str(record.id), reasons)
+
+
+def _refusals(spec: TransitionSpec, record: Stateful, params: Params) -> list[str]:
+    return [why for guard in spec.guards if (why := guard.check(record, params)) is not None]
+
+
+def _status_after(spec: TransitionSpec, record: Stateful, params: Params) -> CodedStatus:
+    if spec.status is not None:
+        return spec.status
+    if spec.status_choices:
+        chosen = params.get("status_reason", DEFAULT_STATUS[spec.dest])
+        if chosen not in spec.status_choices:
+            labels = ", ".join(s.label for s in spec.status_choices)
+            raise InvalidStatusError(
+                f"'status_reason' must be one of {labels} for {spec.trigger!r} (got {chosen!r})."
+            )
+        return chosen  # type: ignore[no-any-return]
+    if spec.dest is record.state:
+        return record.status  # type: ignore[no-any-return]
+    return DEFAULT_STATUS[spec.dest]  # type: ignore[no-any-return]
+
+
+def _apply(record: Stateful, event: HistoryEvent) -> None:
+    setter = object.__setattr__
+    setter(record, "state", event.to_state)
+    setter(record, "status", event.to_status)
+    setter(record, "modifiedon", event.at)
+    history = record._history
+    if history is None:
+        setter(record, "_history", [event])
+    else:
+        history.append(event)
+
+
+def _build_machine(definition: MachineDefinition) -> transitions.Machine:
+    machine = transitions.Machine(
+        model=None,
+        states=[s.value for s in definition.states],
+        initial=definition.initial.value,
+        auto_transitions=False,
+        send_event=True,
+        ignore_invalid_triggers=False,
+        name=definition.name,
+    )
+    for spec in definition.transitions:
+        machine.add_transition(
+            spec.trigger,
+            [s.value for s in spec.sources],
+            spec.dest.value,
+            conditions=[g.check for g in spec.guards],  # type: ignore[misc]
+        )
+    return machine
+
+
+def _compile(
+    definition: MachineDefinition, machine: transitions.Machine
+) -> dict[tuple[str, CodedState], tuple[TransitionSpec, ...]]:
+    """Read ``machine``'s events into ``{(trigger, source): candidate specs}``, in order."""
+    by_key: dict[tuple[str, str, str, tuple[int, ...]], TransitionSpec] = {}
+    for spec in definition.transitions:
+        for source in spec.sources:
+            key = (
+                spec.trigger,
+                source.value,
+                spec.dest.value,
+                tuple(id(g.check) for g in spec.guards),
+            )
+            by_key[key] = spec
+    table: dict[tuple[str, CodedState], tuple[TransitionSpec, ...]] = {}
+    for trigger, event in machine.events.items():
+        for source_name, candidates in event.transitions.items():
+            specs = tuple(
+                by_key[(trigger, source_name, str(t.dest), tuple(id(c.func) for c in t.conditions))]
+                for t in candidates
+            )
+            table[(trigger, definition.states.named(source_name))] = specs
+    return table
+
+
+def triggers_by_state(definition: MachineDefinition) -> dict[CodedState, tuple[str, ...]]:
+    """For each state, the triggers that may leave it (guards aside)."""
+    result: dict[CodedState, list[str]] = {s: [] for s in definition.states}
+    for spec in definition.transitions:
+        for source in spec.sources:
+            if spec.trigger not in result[source]:
+                result[source].append(spec.trigger)
+    return {s: tuple(t) for s, t in result.items()}
+
+
+def iter_edges(
+    definition: MachineDefinition,
+) -> Iterable[tuple[CodedState, CodedState, TransitionSpec]]:
+    """Every (source, dest, spec) edge of ``definition``, in definition order."""
+    for spec in definition.transitions:
+        for source in spec.sources:
+            yield source, spec.dest, spec

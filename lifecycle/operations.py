@@ -1,0 +1,254 @@
+"""Effects of the triggers that do more than change state: qualify, anonymize, merge.
+
+Each effect follows the engine's two phases: it validates everything and raises
+before returning, then the closure it returns applies the changes, which can no
+longer fail. A refused qualify or merge therefore changes no record at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from lifecycle.consent import active_consents, anonymized
+from lifecycle.errors import FieldTypeError, InvalidFieldError, MergeError, ReadOnlyRecordError
+from lifecycle.machines import Commit, Params, Transitioned
+from lifecycle.records import (
+    PERSONAL_FIELDS,
+    SYSTEM_FIELDS,
+    Account,
+    Contact,
+    Lead,
+    QualifyResult,
+    Record,
+    new_id,
+)
+
+_ERASED_TOO = ("companyname", "subject", "name")
+_REFERENCE_FIELDS = (
+    "parentcontactid",
+    "parentaccountid",
+    "customerid",
+    "parentcustomerid",
+    "primarycontactid",
+)
+
+
+def _set(record: Record, **values: Any) -> None:
+    for name, value in values.items():
+        object.__setattr__(record, name, value)
+
+
+def _linkable(role: str, value: object, kind: type[Record]) -> Any:
+    if not isinstance(value, kind):
+        raise FieldTypeError(role, f"a {kind.__name__}", value)
+    if not value.is_active:
+        raise ReadOnlyRecordError(
+            value.id,
+            value.state.label,
+            f"an inactive {kind.__name__.lower()} cannot take new relationships",
+        )
+    return value
+
+
+def prepare_qualify(lead: Lead, params: Params, at: dt.datetime) -> Commit | None:
+    """Check a qualify's options and build the records it creates; return what links them."""
+    contact = params.get("contact")
+    account = params.get("account")
+    if contact is not None and params.get("create_contact"):
+        raise InvalidFieldError("contact", "given or created, not both", contact.id)
+    if account is not None and params.get("create_account"):
+        raise InvalidFieldError("account", "given or created, not both", account.id)
+    if contact is not None:
+        _linkable("contact", contact, Contact)
+    if account is not None:
+        _linkable("account", account, Account)
+    created: list[str] = []
+    if params.get("create_contact"):
+        contact = Contact(
+            firstname=lead.firstname,
+            lastname=lead.lastname,
+            emailaddress1=lead.emailaddress1,
+            telephone1=lead.telephone1,
+            mobilephone=lead.mobilephone,
+            jobtitle=lead.jobtitle,
+            address1_line1=lead.address1_line1,
+            address1_city=lead.address1_city,
+            address1_stateorprovince=lead.address1_stateorprovince,
+            address1_postalcode=lead.address1_postalcode,
+            address1_country=lead.address1_country,
+            donotemail=lead.donotemail,
+            donotbulkemail=lead.donotbulkemail,
+            donotsendmm=lead.donotsendmm,
+            donotphone=lead.donotphone,
+            donotpostalmail=lead.donotpostalmail,
+            followemail=lead.followemail,
+            originatingleadid=lead.id,
+            createdon=at,
+            modifiedon=at,
+        )
+        created.append("contact")
+    if params.get("create_account"):
+        if not lead.companyname:
+            raise InvalidFieldError("companyname", "set to create an account", lead.companyname)
+        account = Account(
+            name=lead.companyname,
+            telephone1=lead.telephone1,
+            address1_line1=lead.address1_line1,
+            address1_city=lead.address1_city,
+            address1_stateorprovince=lead.address1_stateorprovince,
+            address1_postalcode=lead.address1_postalcode,
+            address1_country=lead.address1_country,
+            originatingleadid=lead.id,
+            createdon=at,
+            modifiedon=at,
+        )
+        created.append("account")
+    opportunity_id = new_id() if params.get("create_opportunity") else None
+    if opportunity_id:
+        created.append("opportunity")
+    if contact is None and account is None and opportunity_id is None:
+        return None
+
+    def commit() -> QualifyResult:
+        if contact is not None:
+            known = {c.id for c in contact.consents}
+            carried = [c for c in active_consents(lead.consents) if c.id not in known]
+            _set(
+                contact, marketingonly=False, modifiedon=at, consents=[*contact.consents, *carried]
+            )
+            if account is not None and contact.parentcustomerid is None:
+                _set(contact, parentcustomerid=account.id)
+            if lead.parentcontactid is None:
+                _set(lead, parentcontactid=contact.id)
+        if account is not None:
+            if contact is not None and account.primarycontactid is None:
+                _set(account, primarycontactid=contact.id)
+            if lead.parentaccountid is None:
+                _set(lead, parentaccountid=account.id)
+        customer = account if account is not None else contact
+        if customer is not None and lead.customerid is None:
+            _set(lead, customerid=customer.id)
+        if opportunity_id is not None:
+            _set(lead, qualifyingopportunityid=opportunity_id)
+        return QualifyResult(lead, contact, account, opportunity_id, tuple(created))
+
+    return commit
+
+
+def prepare_anonymize(record: Record, params: Params, at: dt.datetime) -> Commit:
+    """Erase personal fields and anonymize consents; ``anonymized`` blocks reactivation."""
+    names = [n for n in (*PERSONAL_FIELDS, *_ERASED_TOO) if hasattr(record, n)]
+
+    def commit() -> None:
+        _set(record, **dict.fromkeys(names), anonymized=True, consents=anonymized(record.consents))
+
+    return commit
+
+
+def prepare_merge_into(record: Record, params: Params, at: dt.datetime) -> Commit:
+    """Mark the subordinate of a merge: ``merged`` and ``masterid`` (D4)."""
+    master = params["master"]
+    if type(master) is not type(record):
+        raise FieldTypeError("master", f"a {type(record).__name__}", master)
+
+    def commit() -> None:
+        _set(record, merged=True, masterid=master.id)
+
+    return commit
+
+
+def prepare_absorb(record: Record, params: Params, at: dt.datetime) -> Commit:
+    """Fill the master's blanks from the subordinate, take named fields, move consents."""
+    subordinate = params["subordinate"]
+    if type(subordinate) is not type(record):
+        raise FieldTypeError("subordinate", f"a {type(record).__name__}", subordinate)
+    take = frozenset(params.get("take", ()))
+    values: dict[str, Any] = {}
+    for field in attrs.fields(type(record)):
+        name = field.name
+        if name in SYSTEM_FIELDS or name.startswith("_") or not field.init:
+            continue
+        theirs = getattr(subordinate, name)
+        if name in take or (_blank(getattr(record, name)) and not _blank(theirs)):
+            values[name] = theirs
+    known = {c.id for c in record.consents}
+    moved = [c for c in subordinate.consents if c.id not in known]
+
+    def commit() -> tuple[str, ...]:
+        _set(record, **values, consents=[*record.consents, *moved])
+        return tuple(values)
+
+    return commit
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+@attrs.frozen
+class MergeResult:
+    """What a merge did: the fields the master took and the children that moved to it."""
+
+    master: Record
+    subordinate: Record
+    fields_taken: tuple[str, ...]
+    children_moved: tuple[str, ...]
+
+
+def merge(
+    master: Record,
+    subordinate: Record,
+    *,
+    take: Iterable[str] = (),
+    children: Iterable[Record] = (),
+    at: dt.datetime | None = None,
+    actor: str | None = None,
+    note: str | None = None,
+) -> MergeResult:
+    """Merge ``subordinate`` into ``master`` per D4, all or nothing.
+
+    The master keeps its non-empty values and fills its blanks from the
+    subordinate, except for the fields named in ``take``, which it takes from the
+    subordinate. ``children`` (leads, contacts) that point at the subordinate are
+    re-pointed at the master; consents move too. The subordinate is closed with
+    ``merged=True`` and ``masterid`` set. Both records must be active and distinct.
+    """
+    if type(master) is not type(subordinate) or not isinstance(master, Record):
+        raise MergeError(
+            f"only records of one type merge (got {type(master).__name__} and "
+            f"{type(subordinate).__name__})."
+        )
+    if master is subordinate or master.id == subordinate.id:
+        raise MergeError(f"a record cannot be merged into itself (record {master.id}).")
+    take = tuple(take)
+    fields = attrs.fields_dict(type(master))
+    for name in take:
+        if name not in fields or name in SYSTEM_FIELDS or name.startswith("_"):
+            raise InvalidFieldError("take", "names of editable fields", name)
+    children = tuple(children)
+    for child in children:
+        if not isinstance(child, Record):
+            raise FieldTypeError("children", "records", child)
+    lifecycle = type(master)._lifecycle
+    absorbing = lifecycle.prepare(
+        master, "absorb", at=at, actor=actor, note=note, subordinate=subordinate, take=take
+    )
+    merging = lifecycle.prepare(
+        subordinate, "merge_into", at=absorbing.event.at, actor=actor, note=note, master=master
+    )
+    moved = []
+    for child in children:
+        repoint = {
+            n: master.id for n in _REFERENCE_FIELDS if getattr(child, n, None) == subordinate.id
+        }
+        if repoint:
+            moved.append((child, repoint))
+    taken: Transitioned = absorbing.commit()
+    merging.commit()
+    for child, repoint in moved:
+        _set(child, **repoint, modifiedon=absorbing.event.at)
+    return MergeResult(master, subordinate, taken.outcome, tuple(c.id for c, _ in moved))
