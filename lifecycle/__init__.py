@@ -1,4 +1,8 @@
-"""leadflow's domain core: records, their state machines, consents and diagrams; no I/O."""
+"""leadflow's domain core: records, their state machines, consents and diagrams; no I/O.
+
+``fire_frame`` and ``FrameResult`` (the DataFrame batch path) load pandas, so they
+are imported on first use rather than with the package.
+"""
 
 from lifecycle.clock import Clock, FixedClock, system_clock
 from lifecycle.consent import ConsentLevel, ConsentStatus, DataConsent
@@ -11,6 +15,9 @@ from lifecycle.definitions import (
     LEAD_MACHINE,
     MACHINES,
 )
+from lifecycle.diagram import export as export_diagram
+from lifecycle.diagram import render as render_diagram
+from lifecycle.diagram import to_dot, to_mermaid
 from lifecycle.errors import (
     DiagramError,
     FieldAssignmentError,
@@ -69,6 +76,7 @@ __all__ = [
     "FieldAssignmentError",
     "FieldTypeError",
     "FixedClock",
+    "FrameResult",
     "Guard",
     "HistoryEvent",
     "InvalidDefinition",
@@ -90,7 +98,20 @@ __all__ = [
     "TransitionSpec",
     "Transitioned",
     "UnknownTriggerError",
+    "export_diagram",
+    "fire_frame",
     "merge",
+    "render_diagram",
     "system_clock",
+    "to_dot",
+    "to_mermaid",
     "validate_definition",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name in ("fire_frame", "FrameResult"):
+        from lifecycle import batch
+
+        return getattr(batch, name)
+    raise AttributeError(f"module 'lifecycle' has no attribute {name!r}")

@@ -39,8 +39,15 @@ def _not_anonymized(record: Any, params: Params) -> str | None:
     return "the record was anonymized, which cannot be undone" if record.anonymized else None
 
 
-NO_OPPORTUNITY = Guard("no opportunity", "no opportunity is linked to the lead", _no_opportunity)
-NOT_ANONYMIZED = Guard("not anonymized", "the record was never anonymized", _not_anonymized)
+NO_OPPORTUNITY = Guard(
+    "no opportunity",
+    "no opportunity is linked to the lead",
+    _no_opportunity,
+    reads=("qualifyingopportunityid",),
+)
+NOT_ANONYMIZED = Guard(
+    "not anonymized", "the record was never anonymized", _not_anonymized, reads=("anonymized",)
+)
 
 _QUALIFY_PARAMS = frozenset(
     {"contact", "account", "create_contact", "create_account", "create_opportunity"}

@@ -97,6 +97,42 @@ def reference() -> _Reference:
 
 
 @attrs.frozen(repr=False)
+class _RequiredReference:
+    def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
+            raise FieldTypeError(attribute.name, "a record id (str)", value)
+        _Reference()(inst, attribute, value)
+
+    def __repr__(self) -> str:
+        return "<required reference validator>"
+
+
+def required_reference() -> _RequiredReference:
+    """A record id that must be present."""
+    return _RequiredReference()
+
+
+@attrs.frozen(repr=False)
+class _ConsentList:
+    def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        from lifecycle.consent import DataConsent
+
+        if not isinstance(value, list):
+            raise FieldTypeError(attribute.name, "a list of DataConsent", value)
+        for item in value:
+            if not isinstance(item, DataConsent):
+                raise FieldTypeError(attribute.name, "a list of DataConsent", item)
+
+    def __repr__(self) -> str:
+        return "<consent list validator>"
+
+
+def consent_list() -> _ConsentList:
+    """A list whose items are all :class:`~lifecycle.consent.DataConsent`."""
+    return _ConsentList()
+
+
+@attrs.frozen(repr=False)
 class _Moment:
     def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is None:

@@ -57,6 +57,8 @@ class Guard:
     name: str
     text: str
     check: Callable[[Any, Params], str | None] = attrs.field(eq=False, repr=False)
+    reads: tuple[str, ...] = ()
+    """The record fields ``check`` looks at; a DataFrame batch needs these columns."""
 
 
 @attrs.frozen
@@ -66,7 +68,8 @@ class TransitionSpec:
     The status after the transition is ``status`` when given; otherwise, when
     ``status_choices`` is set, the ``status_reason`` parameter picks it (default: the
     destination's default status); otherwise a change of state takes the
-    destination's default status and a self-loop keeps the current one.
+    destination's default status and a self-loop, or a move to a state with no
+    status of its own (Deleted), keeps the current one.
     """
 
     trigger: str
@@ -189,6 +192,20 @@ class Transitioned:
 
 
 @attrs.frozen
+class BatchPlan:
+    """What a trigger would do to many records: ``events[i]`` moves ``records[indices[i]]``.
+
+    ``commits`` holds the effects to apply first, by record position; ``errors``
+    the refusals. Events are shared by records that make the same move.
+    """
+
+    indices: list[int]
+    events: list[HistoryEvent]
+    commits: dict[int, Commit]
+    errors: dict[int, LeadflowError]
+
+
+@attrs.frozen
 class BatchResult:
     """The outcome of one trigger applied to many records.
 
@@ -279,7 +296,7 @@ class Lifecycle:
 
         Operations spanning records (merge) prepare each one, then commit them all.
         """
-        when = self.clock() if at is None else require_aware("at", at)
+        when = require_aware("at", self.clock() if at is None else at)
         resolved = self._resolve(record, trigger, params)
         commit = None
         if resolved.spec.effect is not None:
@@ -308,35 +325,59 @@ class Lifecycle:
     ) -> BatchResult:
         """Apply ``trigger`` to every record: the same results and errors as one at a time.
 
-        Records are grouped by state, so the table lookup, guard list and history
-        event are resolved once per group; a record a guard refuses gets the very
-        error :meth:`fire` would raise and stays unchanged.
+        A record the machine or a guard refuses gets the very error :meth:`fire`
+        would raise and stays unchanged; the others move.
         """
-        when = self.clock() if at is None else require_aware("at", at)
+        plan = self.plan_many(records, trigger, at=at, actor=actor, note=note, **params)
+        for index, event in zip(plan.indices, plan.events, strict=True):
+            commit = plan.commits.get(index)
+            if commit is not None:
+                commit()
+            _apply(records[index], event)
+        return BatchResult(len(plan.indices), plan.errors)
+
+    def plan_many(
+        self,
+        records: Sequence[Stateful],
+        trigger: str,
+        *,
+        at: dt.datetime | None = None,
+        actor: str | None = None,
+        note: str | None = None,
+        **params: Any,
+    ) -> BatchPlan:
+        """Check ``trigger`` against every record and return what would happen; change nothing.
+
+        The table lookup, guard list and history event are resolved once per
+        (state, status, transition) group and the event is shared by the group.
+        """
+        when = require_aware("at", self.clock() if at is None else at)
         self._check_trigger(trigger, params)
+        if len({id(r) for r in records}) != len(records):
+            raise InvalidFieldError("records", "distinct records", "a record listed twice")
         errors: dict[int, LeadflowError] = {}
         events: dict[tuple[Any, Any, int], HistoryEvent] = {}
-        applied = 0
+        indices: list[int] = []
+        planned: list[HistoryEvent] = []
+        commits: dict[int, Commit] = {}
+        table = self._table
         for index, record in enumerate(records):
             state = record.state
-            specs = self._table.get((trigger, state))
+            specs = table.get((trigger, state))
             if specs is None:
                 errors[index] = self._refusal(record, trigger, [])
                 continue
             chosen = specs[0] if len(specs) == 1 and not specs[0].guards else None
-            if chosen is None:
-                try:
+            try:
+                if chosen is None:
                     chosen = self._choose(record, trigger, specs, params)
-                except LeadflowError as err:
-                    errors[index] = err
-                    continue
-            commit = None
-            if chosen.effect is not None:
-                try:
+                if chosen.effect is not None:
                     commit = chosen.effect(record, params, when)
-                except LeadflowError as err:
-                    errors[index] = err
-                    continue
+                    if commit is not None:
+                        commits[index] = commit
+            except LeadflowError as err:
+                errors[index] = err
+                continue
             key = (state, record.status, id(chosen))
             event = events.get(key)
             if event is None:
@@ -345,14 +386,12 @@ class Lifecycle:
                     when, trigger, state, record.status, chosen.dest, status, actor, note
                 )
                 events[key] = event
-            if commit is not None:
-                commit()
-            _apply(record, event)
-            applied += 1
-        return BatchResult(applied, errors)
+            indices.append(index)
+            planned.append(event)
+        return BatchPlan(indices, planned, commits, errors)
 
     def _check_trigger(self, trigger: str, params: Params) -> None:
-        if trigger not in self._triggers:
+        if not isinstance(trigger, str) or trigger not in self._triggers:
             raise UnknownTriggerError(self.definition.name, trigger, self.definition.triggers)
         specs = [s for s in self.definition.transitions if s.trigger == trigger]
         allowed: frozenset[str] = frozenset().union(*(s.params for s in specs))
@@ -363,8 +402,8 @@ class Lifecycle:
         for name in sorted(frozenset().union(*(s.required for s in specs)) - params.keys()):
             raise InvalidFieldError(name, f"given: {trigger!r} needs it", None)
         if "status_reason" in params:
-            choices = {c for s in specs for c in s.status_choices}
-            if params["status_reason"] not in choices:
+            choices = [c for s in specs for c in s.status_choices]
+            if not any(params["status_reason"] is c for c in choices):
                 labels = ", ".join(sorted(c.label for c in choices))
                 raise InvalidStatusError(
                     f"'status_reason' must be one of {labels} for {trigger!r} "
@@ -405,13 +444,13 @@ def _status_after(spec: TransitionSpec, record: Stateful, params: Params) -> Cod
         return spec.status
     if spec.status_choices:
         chosen = params.get("status_reason", DEFAULT_STATUS[spec.dest])
-        if chosen not in spec.status_choices:
+        if not any(chosen is c for c in spec.status_choices):
             labels = ", ".join(s.label for s in spec.status_choices)
             raise InvalidStatusError(
                 f"'status_reason' must be one of {labels} for {spec.trigger!r} (got {chosen!r})."
             )
         return chosen  # type: ignore[no-any-return]
-    if spec.dest is record.state:
+    if spec.dest is record.state or spec.dest not in DEFAULT_STATUS:
         return record.status  # type: ignore[no-any-return]
     return DEFAULT_STATUS[spec.dest]  # type: ignore[no-any-return]
 

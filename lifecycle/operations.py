@@ -107,6 +107,12 @@ def prepare_qualify(lead: Lead, params: Params, at: dt.datetime) -> Commit | Non
             modifiedon=at,
         )
         created.append("account")
+    if params.get("create_opportunity") and lead.qualifyingopportunityid is not None:
+        raise InvalidFieldError(
+            "create_opportunity",
+            f"False while opportunity {lead.qualifyingopportunityid} is linked to the lead",
+            True,
+        )
     opportunity_id = new_id() if params.get("create_opportunity") else None
     if opportunity_id:
         created.append("opportunity")
@@ -156,7 +162,7 @@ def prepare_merge_into(record: Record, params: Params, at: dt.datetime) -> Commi
         raise FieldTypeError("master", f"a {type(record).__name__}", master)
 
     def commit() -> None:
-        _set(record, merged=True, masterid=master.id)
+        _set(record, merged=True, masterid=master.id, consents=[])
 
     return commit
 
@@ -166,7 +172,7 @@ def prepare_absorb(record: Record, params: Params, at: dt.datetime) -> Commit:
     subordinate = params["subordinate"]
     if type(subordinate) is not type(record):
         raise FieldTypeError("subordinate", f"a {type(record).__name__}", subordinate)
-    take = frozenset(params.get("take", ()))
+    take = _editable_names(type(record), params.get("take", ()))
     values: dict[str, Any] = {}
     for field in attrs.fields(type(record)):
         name = field.name
@@ -183,6 +189,21 @@ def prepare_absorb(record: Record, params: Params, at: dt.datetime) -> Commit:
         return tuple(values)
 
     return commit
+
+
+def _editable_names(kind: type[Record], names: object) -> frozenset[str]:
+    if isinstance(names, str) or not isinstance(names, Iterable):
+        raise FieldTypeError("take", "a collection of field names", names)
+    fields = attrs.fields_dict(kind)
+    for name in names:
+        if (
+            not isinstance(name, str)
+            or name not in fields
+            or name in SYSTEM_FIELDS
+            or name[:1] == "_"
+        ):
+            raise InvalidFieldError("take", f"names of editable {kind.__name__} fields", name)
+    return frozenset(names)
 
 
 def _blank(value: object) -> bool:
@@ -224,11 +245,6 @@ def merge(
         )
     if master is subordinate or master.id == subordinate.id:
         raise MergeError(f"a record cannot be merged into itself (record {master.id}).")
-    take = tuple(take)
-    fields = attrs.fields_dict(type(master))
-    for name in take:
-        if name not in fields or name in SYSTEM_FIELDS or name.startswith("_"):
-            raise InvalidFieldError("take", "names of editable fields", name)
     children = tuple(children)
     for child in children:
         if not isinstance(child, Record):

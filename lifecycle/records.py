@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import attrs
 
+from lifecycle.clock import require_aware
 from lifecycle.consent import DataConsent
 from lifecycle.errors import (
     FieldAssignmentError,
@@ -27,7 +28,7 @@ from lifecycle.errors import (
     InvalidStatusError,
     ReadOnlyRecordError,
 )
-from lifecycle.fields import email, flag, moment, reference, text
+from lifecycle.fields import consent_list, email, flag, moment, reference, required_reference, text
 from lifecycle.states import (
     DEFAULT_STATUS,
     AccountState,
@@ -54,7 +55,7 @@ def _refuse_assignment(inst: object, attribute: attrs.Attribute[Any], value: obj
 
 
 def _default_status(inst: Record) -> Any:
-    return DEFAULT_STATUS[inst.state]
+    return DEFAULT_STATUS.get(inst.state)
 
 
 SYSTEM_FIELDS = frozenset(
@@ -100,7 +101,7 @@ class Record:
         state: CodedState
         status: CodedStatus
 
-    id: str = attrs.field(factory=new_id, validator=reference())
+    id: str = attrs.field(factory=new_id, validator=required_reference())
     emailaddress1: str | None = attrs.field(default=None, validator=email())
     telephone1: str | None = attrs.field(default=None, validator=text(50))
     address1_line1: str | None = attrs.field(default=None, validator=text(250))
@@ -119,7 +120,7 @@ class Record:
     anonymized: bool = attrs.field(default=False, validator=flag())
     createdon: dt.datetime | None = attrs.field(default=None, validator=moment())
     modifiedon: dt.datetime | None = attrs.field(default=None, validator=moment())
-    consents: list[DataConsent] = attrs.field(factory=list)
+    consents: list[DataConsent] = attrs.field(factory=list, validator=consent_list())
     _history: list[HistoryEvent] | None = attrs.field(default=None, init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -211,8 +212,8 @@ class Record:
             if field.validator is not None:
                 field.validator(self, field, value)
         changed = tuple(n for n, v in wanted.items() if getattr(self, n) != v)
+        when = require_aware("at", self._lifecycle.clock() if at is None else at)
         if changed:
-            when = self._lifecycle.clock() if at is None else at
             for name in changed:
                 object.__setattr__(self, name, wanted[name])
             object.__setattr__(self, "modifiedon", when)

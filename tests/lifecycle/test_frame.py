@@ -1,0 +1,169 @@
+"""The DataFrame batch path decides exactly as the record path does."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lifecycle import (
+    Contact,
+    InvalidFieldError,
+    InvalidStatusError,
+    Lead,
+    LeadStatus,
+    fire_frame,
+)
+from lifecycle.definitions import LEAD_LIFECYCLE
+
+AT = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
+
+LEAD_PAIRS = [(0, 1), (0, 2), (1, 3), (2, 4), (2, 5), (2, 6), (2, 7)]
+
+lead_rows = st.lists(
+    st.tuples(st.sampled_from(LEAD_PAIRS), st.sampled_from([None, "opp-1"]), st.booleans()),
+    max_size=30,
+)
+
+
+def _frame(rows: list[tuple[tuple[int, int], str | None, bool]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": [f"lead-{i}" for i in range(len(rows))],
+            "statecode": [pair[0] for pair, _, _ in rows],
+            "statuscode": [pair[1] for pair, _, _ in rows],
+            "qualifyingopportunityid": [opp for _, opp, _ in rows],
+            "anonymized": [anon for _, _, anon in rows],
+        }
+    )
+
+
+def _records(frame: pd.DataFrame) -> list[Lead]:
+    return [
+        Lead.from_codes(
+            row.statecode,
+            row.statuscode,
+            id=row.id,
+            qualifyingopportunityid=row.qualifyingopportunityid,
+            anonymized=row.anonymized,
+        )
+        for row in frame.itertuples()
+    ]
+
+
+class TestFireFrame:
+    """fire_frame over a DataFrame of leads."""
+
+    @pytest.mark.parametrize(
+        ("trigger", "params"),
+        [
+            ("disqualify", {}),
+            ("disqualify", {"status_reason": LeadStatus.NO_LONGER_INTERESTED}),
+            ("reactivate", {}),
+            ("mark_contacted", {}),
+            ("qualify", {}),
+            ("delete", {}),
+        ],
+    )
+    @given(rows=lead_rows)
+    def test_same_decisions_as_records(self, trigger, params, rows):
+        """Every row moves, or is refused with the same error, as its record would be."""
+        frame = _frame(rows)
+        records = _records(frame)
+        expected = LEAD_LIFECYCLE.fire_many(records, trigger, at=AT, **params)
+        result = fire_frame(frame, "lead", trigger, at=AT, **params)
+        assert result.applied == expected.applied
+        assert result.errors == expected.errors
+        assert result.frame["statecode"].tolist() == [r.statecode for r in records]
+        assert result.frame["statuscode"].tolist() == [r.statuscode for r in records]
+        assert result.frame["error"].tolist() == [
+            str(expected.errors[i]) if i in expected.errors else None for i in range(len(rows))
+        ]
+
+    def test_input_frame_unchanged(self):
+        """The caller's frame is never modified."""
+        frame = _frame([((0, 1), None, False), ((2, 4), None, False)])
+        before = frame.copy()
+        fire_frame(frame, "lead", "disqualify", at=AT)
+        pd.testing.assert_frame_equal(frame, before)
+
+    def test_modifiedon_set_on_moved_rows_only(self):
+        """Moved rows get the transition time; refused rows keep theirs."""
+        frame = _frame([((0, 1), None, False), ((0, 1), "opp-9", False)])
+        result = fire_frame(frame, "lead", "disqualify", at=AT).frame
+        assert result["modifiedon"][0] == AT
+        assert pd.isna(result["modifiedon"][1])
+        assert "opp-9" in result["error"][1]
+
+    def test_missing_guard_column_uses_record_default(self):
+        """Without a qualifyingopportunityid column, no lead has an opportunity."""
+        frame = pd.DataFrame({"statecode": [0], "statuscode": [2]})
+        result = fire_frame(frame, "lead", "disqualify", at=AT)
+        assert result.frame["statuscode"].tolist() == [LeadStatus.LOST.code]
+
+    def test_contacts(self):
+        """Contacts deactivate on a frame like records do."""
+        frame = pd.DataFrame({"statecode": [0, 1], "statuscode": [1, 2]})
+        contacts = [Contact.from_codes(0, 1), Contact.from_codes(1, 2)]
+        result = fire_frame(frame, "contact", "deactivate", at=AT)
+        expected = Contact._lifecycle.fire_many(contacts, "deactivate", at=AT)
+        assert result.errors.keys() == expected.errors.keys()
+        assert result.frame["statecode"].tolist() == [1, 1]
+
+    @pytest.mark.parametrize(
+        ("frame", "record_type", "trigger", "params", "error"),
+        [
+            (
+                pd.DataFrame({"statecode": [0], "statuscode": [5]}),
+                "lead",
+                "delete",
+                {},
+                InvalidStatusError,
+            ),
+            (
+                pd.DataFrame({"statecode": ["x"], "statuscode": [1]}),
+                "lead",
+                "delete",
+                {},
+                InvalidStatusError,
+            ),
+            (pd.DataFrame({"statuscode": [1]}), "lead", "delete", {}, InvalidFieldError),
+            (
+                pd.DataFrame({"statecode": [0], "statuscode": [1]}),
+                "opportunity",
+                "delete",
+                {},
+                InvalidFieldError,
+            ),
+            (
+                pd.DataFrame({"statecode": [0], "statuscode": [1]}),
+                "lead",
+                "anonymize",
+                {},
+                InvalidFieldError,
+            ),
+            (
+                pd.DataFrame({"statecode": [0], "statuscode": [1]}),
+                "lead",
+                "qualify",
+                {"create_opportunity": True},
+                InvalidFieldError,
+            ),
+            (
+                pd.DataFrame({"statecode": [0], "statuscode": [1]}),
+                "lead",
+                "disqualify",
+                {"status_reason": LeadStatus.NEW},
+                InvalidStatusError,
+            ),
+        ],
+    )
+    def test_bad_input_raises_typed_error(self, frame, record_type, trigger, params, error):
+        """Invalid code pairs, missing columns, unknown types and effectful triggers raise."""
+        before = frame.copy()
+        with pytest.raises(error):
+            fire_frame(frame, record_type, trigger, at=AT, **params)
+        pd.testing.assert_frame_equal(frame, before)
