@@ -215,11 +215,22 @@ def check_baseline(objs: Sequence[Any]) -> None:
 Step = Callable[[str], None]
 
 
-def timed(fn: Callable[..., T], *args: Any) -> tuple[T, float]:
-    """``fn(*args)`` and its wall time in seconds (``perf_counter``, tracing off)."""
-    start = time.perf_counter()
-    result = fn(*args)
-    return result, time.perf_counter() - start
+def timed(fn: Callable[..., T], *args: Any, gc_off: bool = False) -> tuple[T, float]:
+    """``fn(*args)`` and its wall time in seconds (``perf_counter``, tracing off).
+
+    ``gc_off`` pauses the cyclic garbage collector while ``fn`` runs (a diagnostic:
+    applications normally run with it on).
+    """
+    paused = gc_off and gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        start = time.perf_counter()
+        result = fn(*args)
+        return result, time.perf_counter() - start
+    finally:
+        if paused:
+            gc.enable()
 
 
 def traced_bytes(build: Callable[[Sequence[Row]], list[Any]], rows: Sequence[Row]) -> float:
@@ -304,6 +315,7 @@ class Report:
     memory_sample: int
     baseline_memory_sample: int
     baseline_repeats: int
+    gc_off: bool
     figures: tuple[Figure, ...]
 
     def figure(self, name: str) -> Figure:
@@ -326,6 +338,15 @@ def _fmt(value: float | None, unit: str = "") -> str:
     else:
         text = f"{value:.2f}"
     return f"{text} {unit}".rstrip()
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages, where the platform has them."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except (AttributeError, OSError):
+        return "unknown"
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def environment() -> list[str]:
@@ -363,6 +384,7 @@ def environment() -> list[str]:
         f"libraries  transitions {transitions.__version__}, attrs {attrs.__version__}",
         f"leadflow   git {rev}",
         f"gc         {'enabled' if gc.isenabled() else 'disabled'}, thresholds {gc.get_threshold()}",
+        f"load avg   {load_average()} (1/5/15 min; other work on the machine skews timings)",
     ]
 
 
@@ -370,7 +392,7 @@ def environment() -> list[str]:
 
 
 def measure_baseline(
-    rows: Sequence[Row], sample: int, repeats: int, step: Step
+    rows: Sequence[Row], sample: int, repeats: int, step: Step, *, gc_off: bool = False
 ) -> dict[str, float]:
     """One ``transitions.Machine`` per record: attach and fire timings (best of
     ``repeats``, fresh records each time), then memory traced on ``sample`` records."""
@@ -378,8 +400,8 @@ def measure_baseline(
     attach_s = fire_s = float("inf")
     for attempt in range(1, repeats + 1):
         gc.collect()
-        objs, attach = timed(make_baseline, rows)
-        _, fire = timed(fire_baseline, objs)
+        objs, attach = timed(make_baseline, rows, gc_off=gc_off)
+        _, fire = timed(fire_baseline, objs, gc_off=gc_off)
         check_baseline(objs)
         del objs
         attach_s, fire_s = min(attach_s, attach), min(fire_s, fire)
@@ -400,16 +422,18 @@ def measure_baseline(
     }
 
 
-def measure_leadflow(rows: Sequence[Row], sample: int, step: Step) -> dict[str, float]:
+def measure_leadflow(
+    rows: Sequence[Row], sample: int, step: Step, *, gc_off: bool = False
+) -> dict[str, float]:
     """leadflow on ``rows``: attach, the single path, the batch path (one timed pass each,
     fresh leads for each path), then memory traced on ``sample`` leads."""
     n = len(rows)
     gc.collect()
-    leads, attach_s = timed(make_leads, rows)
+    leads, attach_s = timed(make_leads, rows, gc_off=gc_off)
     step(f"leadflow attach    {n:,} leads in {attach_s:.3f}s = {attach_s / n * 1e6:.2f} µs/record")
 
     gc.collect()
-    _, single_s = timed(fire_single, leads)
+    _, single_s = timed(fire_single, leads, gc_off=gc_off)
     check_leads(leads, events=3)
     step(f"leadflow single    {3 * n:,} transitions in {single_s:.3f}s = {3 * n / single_s:,.0f}/s")
     del leads
@@ -420,7 +444,7 @@ def measure_leadflow(rows: Sequence[Row], sample: int, step: Step) -> dict[str, 
     figures = {"attach_s": attach_s, "attach_us": attach_s / n * 1e6, "tps": 3 * n / single_s}
     batch_total_s = 0.0
     for trigger in TRIGGERS:
-        _, seconds = timed(fire_batch, leads, trigger)
+        _, seconds = timed(fire_batch, leads, trigger, gc_off=gc_off)
         batch_total_s += seconds
         figures[f"rps_{trigger}"] = n / seconds
         step(
@@ -449,6 +473,7 @@ def run(
     memory_sample: int = DEFAULT_MEMORY_SAMPLE,
     *,
     baseline_repeats: int = 3,
+    gc_off: bool = False,
     out: Step | None = None,
 ) -> Report:
     """Measure everything and return the figures; progress lines go to ``out``.
@@ -456,7 +481,7 @@ def run(
     ``records`` (N) leads are timed on each path; ``baseline_records`` (M) records
     for the one-machine-per-record baseline (best of ``baseline_repeats``); memory
     is traced on ``min(memory_sample, N)`` leads and ``min(memory_sample, M)``
-    baseline records.
+    baseline records. ``gc_off`` pauses the cyclic GC during timed sections.
     """
     if min(records, baseline_records, memory_sample, baseline_repeats) < 1:
         raise ValueError("records, baseline_records, memory_sample, repeats must be at least 1")
@@ -473,8 +498,8 @@ def run(
     step(f"generating field data for {max(n, m):,} records (not timed)")
     rows = lead_rows(max(n, m))
     say(f"           caller's field strings: {field_bytes_per_row(rows):.0f} B/record, not counted")
-    base = measure_baseline(rows[:m], min(memory_sample, m), baseline_repeats, step)
-    lead = measure_leadflow(rows[:n], sample, step)
+    base = measure_baseline(rows[:m], min(memory_sample, m), baseline_repeats, step, gc_off=gc_off)
+    lead = measure_leadflow(rows[:n], sample, step, gc_off=gc_off)
     step("done")
 
     base_tps = base["tps"]
@@ -558,7 +583,7 @@ def run(
             for path in ("single", "batch")
         ),
     ]
-    return Report(n, m, sample, min(memory_sample, m), baseline_repeats, tuple(figures))
+    return Report(n, m, sample, min(memory_sample, m), baseline_repeats, gc_off, tuple(figures))
 
 
 def summary(report: Report) -> list[str]:
@@ -598,6 +623,10 @@ def summary(report: Report) -> list[str]:
         "Baseline transitions/s is the reference for both the single and the batch rows "
         "(a per-record Machine has no batch path); baseline N totals are projected from M.",
         "Memory rows have no target in the issue (the 1 KiB target is for attach).",
+        "Cyclic GC was PAUSED during timed sections (--gc-off): a diagnostic, not the "
+        "figure an application sees."
+        if report.gc_off
+        else "Cyclic GC on during timed sections, as in an application (--gc-off to compare).",
         f"{checked - misses}/{checked} targets met.",
     ]
 
@@ -618,6 +647,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=int,
         default=DEFAULT_MEMORY_SAMPLE,
         help=f"records traced for memory, at most N and M (default {DEFAULT_MEMORY_SAMPLE:,})",
+    )
+    parser.add_argument(
+        "--gc-off",
+        action="store_true",
+        help="pause the cyclic garbage collector during timed sections (diagnostic)",
     )
     parser.add_argument(
         "--quick",
@@ -651,11 +685,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     say("")
     started = time.perf_counter()
-    report = run(args.records, args.baseline_records, args.memory_sample, out=say)
+    report = run(
+        args.records, args.baseline_records, args.memory_sample, gc_off=args.gc_off, out=say
+    )
     say("")
     for line in summary(report):
         say(line)
-    say(f"total run time {time.perf_counter() - started:.1f}s")
+    say(f"total run time {time.perf_counter() - started:.1f}s; load average now {load_average()}")
     return 0
 
 

@@ -151,5 +151,22 @@ def moment() -> _Moment:
     return _Moment()
 
 
+@attrs.frozen(repr=False)
+class _MemberOf:
+    kind: type[Any]
+
+    def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, self.kind):
+            raise FieldTypeError(attribute.name, f"a {self.kind.__name__}", value)
+
+    def __repr__(self) -> str:
+        return f"<member of {self.kind.__name__} validator>"
+
+
+def member_of(kind: type[Any]) -> _MemberOf:
+    """An instance of ``kind`` (an enum, typically)."""
+    return _MemberOf(kind)
+
+
 def _short(value: str) -> str:
     return value if len(value) <= 60 else value[:57] + "..."

@@ -41,7 +41,7 @@ class CodedState(enum.Enum):
     def from_code(cls, code: int) -> Self:
         """The state whose statecode is ``code``."""
         for member in cls:
-            if member.code is not None and member.code == code and not isinstance(code, bool):
+            if member.code is not None and member.code == code and type(code) is int:
                 return member
         known = sorted(m.code for m in cls if m.code is not None)
         raise InvalidStatusError(f"'statecode' must be one of {known} (got {code!r}).")
@@ -69,7 +69,7 @@ class CodedStatus(enum.Enum):
     def from_code(cls, code: int) -> Self:
         """The status reason whose statuscode is ``code``."""
         for member in cls:
-            if member.code == code and not isinstance(code, bool):
+            if member.code == code and type(code) is int:
                 return member
         known = sorted(m.code for m in cls)
         raise InvalidStatusError(f"'statuscode' must be one of {known} (got {code!r}).")

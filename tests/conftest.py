@@ -6,7 +6,6 @@ Profiles: ``dev`` (the default, quick) and ``ci`` (more examples), chosen by the
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterator
 
@@ -19,6 +18,7 @@ from lifecycle import (
     LEAD_LIFECYCLE,
     FixedClock,
 )
+from tests.strategies import CLOCK_TIME
 
 settings.register_profile(
     "dev",
@@ -38,9 +38,6 @@ settings.register_profile(
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
 )
-
-CLOCK_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-"""What the lifecycles' clocks say during every test."""
 
 
 @pytest.fixture(autouse=True)

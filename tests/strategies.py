@@ -26,6 +26,8 @@ from lifecycle import (
 )
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+CLOCK_TIME = T0
+"""What the lifecycles' clocks say during every test (see the ``fixed_clock`` fixture)."""
 T1 = dt.datetime(2026, 2, 1, 9, 30, tzinfo=dt.UTC)
 T2 = dt.datetime(2026, 3, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))
 NAIVE = dt.datetime(2026, 1, 1)

@@ -16,6 +16,7 @@ from lifecycle import (
     AccountState,
     BatchResult,
     Contact,
+    ContactState,
     InvalidFieldError,
     InvalidStatusError,
     Lead,
@@ -196,6 +197,40 @@ class TestFireManyChecksFirst:
         before = snapshot(*leads)
         with pytest.raises(error):
             LEAD_LIFECYCLE.fire_many(leads, trigger, **params)
+        assert snapshot(*leads) == before
+
+    @pytest.mark.parametrize(
+        ("trigger", "make_params"),
+        [
+            ("absorb", lambda: {"subordinate": Contact()}),
+            ("absorb", lambda: {"subordinate": Lead(), "take": ["nope"]}),
+            ("absorb", lambda: {"subordinate": Lead(), "take": 5}),
+            ("merge_into", lambda: {"master": "lead-9"}),
+            ("qualify", lambda: {"contact": "contact-9"}),
+            ("qualify", lambda: {"account": Contact()}),
+            ("qualify", lambda: {"contact": Contact(state=ContactState.INACTIVE)}),
+        ],
+        ids=[
+            "subordinate-type",
+            "take-name",
+            "take-type",
+            "master-type",
+            "contact-type",
+            "account-type",
+            "inactive-contact",
+        ],
+    )
+    def test_bad_effect_parameters_move_nothing(self, trigger: str, make_params: Any) -> None:
+        """Parameters only a trigger's effect checks either raise or refuse every record; none moves."""
+        leads = _mixed()
+        before = snapshot(*leads)
+        try:
+            result = LEAD_LIFECYCLE.fire_many(leads, trigger, **make_params())
+        except LeadflowError:
+            pass
+        else:
+            assert result.applied == 0
+            assert sorted(result.errors) == list(range(len(leads)))
         assert snapshot(*leads) == before
 
     def test_empty(self) -> None:

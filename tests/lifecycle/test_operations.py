@@ -32,8 +32,16 @@ from lifecycle import (
     TransitionNotAllowed,
     merge,
 )
-from tests.conftest import CLOCK_TIME
-from tests.strategies import T1, build, build_lead, case_id, consents, person_fields, snapshot
+from tests.strategies import (
+    CLOCK_TIME,
+    T1,
+    build,
+    build_lead,
+    case_id,
+    consents,
+    person_fields,
+    snapshot,
+)
 
 ACTIVE_CONSENT_IDS = ["c-active-4", "c-active-2"]
 """The ids of the active consents among ``consents()``."""

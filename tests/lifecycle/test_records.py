@@ -9,6 +9,8 @@ import pytest
 from lifecycle import (
     Account,
     AccountState,
+    ConsentLevel,
+    ConsentStatus,
     Contact,
     ContactState,
     DataConsent,
@@ -21,8 +23,18 @@ from lifecycle import (
     ReadOnlyRecordError,
     Record,
 )
-from tests.conftest import CLOCK_TIME
-from tests.strategies import NAIVE, T0, T1, T2, build, build_lead, case_id, person_fields, snapshot
+from tests.strategies import (
+    CLOCK_TIME,
+    NAIVE,
+    T0,
+    T1,
+    T2,
+    build,
+    build_lead,
+    case_id,
+    person_fields,
+    snapshot,
+)
 
 LONG = "x" * 300
 
@@ -377,3 +389,34 @@ class TestReading:
         lead = Lead()
         lead.delete()
         assert (lead.statecode, lead.is_deleted, lead.is_active) == (None, True, False)
+
+
+class TestConsentValues:
+    """Consents a record holds validate their fields like records do."""
+
+    def test_defaults(self) -> None:
+        """A consent is Active, has an id, and takes its level as a ConsentLevel."""
+        consent = DataConsent(level=4)
+        assert consent.level is ConsentLevel.MARKETING
+        assert consent.status is ConsentStatus.ACTIVE
+        assert consent.id
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"level": 9},
+            {"level": "marketing"},
+            {"level": 4, "status": "active"},
+            {"level": 4, "policy": "x" * 201},
+            {"level": 4, "valid_until": NAIVE},
+            {"level": 4, "given_on": "2026-01-01"},
+            {"level": 4, "confidential": "yes"},
+        ],
+        ids=lambda f: ",".join(f"{k}={v!r}"[:30] for k, v in f.items()),
+    )
+    def test_bad_values(self, fields: dict[str, Any]) -> None:
+        """A bad consent value raises InvalidFieldError (a LeadflowError) naming the field."""
+        with pytest.raises(InvalidFieldError) as info:
+            DataConsent(**fields)
+        name = next(reversed(fields))
+        assert str(info.value).startswith(f"'{name}' must be ")
