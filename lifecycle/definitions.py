@@ -188,7 +188,7 @@ def _active_inactive(
                 (active, inactive),
                 inactive,
                 guards=(NOT_ANONYMIZED,),
-            effect=prepare_anonymize,
+                effect=prepare_anonymize,
                 text="erase personal data",
             ),
             TransitionSpec("delete", (active, inactive), deleted, text="permanent"),

@@ -69,9 +69,14 @@ SYSTEM_FIELDS = frozenset(
         "createdon",
         "modifiedon",
         "consents",
+        "qualifyingopportunityid",
+        "originatingleadid",
+        "consent_restricted",
     }
 )
 """Fields only triggers and the store may set; :meth:`Record.update` refuses them."""
+
+_PREFERENCES = ("donotemail", "donotbulkemail", "donotsendmm", "donotphone", "donotpostalmail")
 
 PERSONAL_FIELDS = (
     "firstname",
@@ -255,6 +260,32 @@ class _Person(Record):
     lastname: str | None = attrs.field(default=None, validator=text(50))
     mobilephone: str | None = attrs.field(default=None, validator=text(50))
     jobtitle: str | None = attrs.field(default=None, validator=text(100))
+
+    consent_restricted: bool = attrs.field(default=False, validator=flag())
+    """GDPR Restrict: the person restricted processing (see :meth:`restrict_consent`)."""
+    consent_inherent: bool = attrs.field(default=False, validator=flag())
+    """GDPR Inherent: the DPO recorded a legal basis other than consent."""
+
+    def restrict_consent(self, *, at: dt.datetime | None = None) -> tuple[str, ...]:
+        """GDPR Restrict: set every contact preference to Do Not Allow and remember why.
+
+        Allowed on closed records too (it only narrows what may be sent); refused on
+        deleted ones. Returns the fields that changed.
+        """
+        if self.is_deleted:
+            raise ReadOnlyRecordError(self.id, self.state.label, "deleted records cannot be edited")
+        when = require_aware("at", self._lifecycle.clock() if at is None else at)
+        wanted = {
+            **dict.fromkeys(_PREFERENCES, True),
+            "followemail": False,
+            "consent_restricted": True,
+        }
+        changed = tuple(n for n, v in wanted.items() if getattr(self, n) != v)
+        for name in changed:
+            object.__setattr__(self, name, wanted[name])
+        if changed:
+            object.__setattr__(self, "modifiedon", when)
+        return changed
 
     @property
     def fullname(self) -> str | None:

@@ -103,6 +103,9 @@ SYSTEM_FIELDS = [
     "modifiedon",
     "consents",
     "_history",
+    "qualifyingopportunityid",
+    "originatingleadid",
+    "consent_restricted",
 ]
 
 
