@@ -206,7 +206,7 @@ class TestUpdate:
     def test_system_fields_refused(self, kind: type[Record], field: str) -> None:
         """System fields can only change through triggers: InvalidFieldError, nothing changed."""
         record = kind(id="rec-1")
-        value = getattr(record, field)
+        value = getattr(record, field, None)
         before = snapshot(record)
         with pytest.raises(InvalidFieldError, match=f"^'{field}' must be an editable field"):
             record.update(**{field: value})
