@@ -5,7 +5,23 @@ are imported on first use rather than with the package.
 """
 
 from lifecycle.clock import Clock, FixedClock, system_clock
-from lifecycle.consent import ConsentLevel, ConsentStatus, DataConsent
+from lifecycle.consent import (
+    ConsentLevel,
+    ConsentStatus,
+    ConsentSummary,
+    DataConsent,
+    ExpiryReport,
+    GdprConsent,
+    consent_summary,
+    expire_consents,
+)
+from lifecycle.contactpoints import (
+    Channel,
+    ConsentValue,
+    ContactPointConsent,
+    ContactPointLedger,
+    Enforcement,
+)
 from lifecycle.definitions import (
     ACCOUNT_LIFECYCLE,
     ACCOUNT_MACHINE,
@@ -18,6 +34,16 @@ from lifecycle.definitions import (
 from lifecycle.diagram import export as export_diagram
 from lifecycle.diagram import render as render_diagram
 from lifecycle.diagram import to_dot, to_mermaid
+from lifecycle.eligibility import (
+    DEFAULT_POLICY,
+    ConsentModel,
+    Decision,
+    MessageKind,
+    Policy,
+    Reason,
+    ReasonCode,
+    can_send,
+)
 from lifecycle.errors import (
     DiagramError,
     FieldAssignmentError,
@@ -29,6 +55,7 @@ from lifecycle.errors import (
     MergeError,
     ReadOnlyRecordError,
     TransitionNotAllowed,
+    UnknownRecordError,
     UnknownTriggerError,
 )
 from lifecycle.machines import (
@@ -43,6 +70,13 @@ from lifecycle.machines import (
     validate_definition,
 )
 from lifecycle.operations import MergeResult, merge
+from lifecycle.optouts import (
+    SOFT_BOUNCE_LIMIT,
+    OptOutEvent,
+    OptOutKind,
+    OptOutLedger,
+    OptOutOutcome,
+)
 from lifecycle.records import Account, Contact, Lead, QualifyResult, Record
 from lifecycle.states import (
     AccountState,
@@ -52,31 +86,51 @@ from lifecycle.states import (
     LeadState,
     LeadStatus,
 )
+from lifecycle.suppression import (
+    HARD_BOUNCE_DAYS,
+    Suppression,
+    SuppressionList,
+    SuppressionReason,
+    email_key,
+)
 
 __all__ = [
     "ACCOUNT_LIFECYCLE",
     "ACCOUNT_MACHINE",
     "CONTACT_LIFECYCLE",
     "CONTACT_MACHINE",
+    "DEFAULT_POLICY",
+    "HARD_BOUNCE_DAYS",
     "LEAD_LIFECYCLE",
     "LEAD_MACHINE",
     "MACHINES",
+    "SOFT_BOUNCE_LIMIT",
     "Account",
     "AccountState",
     "AccountStatus",
     "BatchResult",
+    "Channel",
     "Clock",
     "ConsentLevel",
+    "ConsentModel",
     "ConsentStatus",
+    "ConsentSummary",
+    "ConsentValue",
     "Contact",
+    "ContactPointConsent",
+    "ContactPointLedger",
     "ContactState",
     "ContactStatus",
     "DataConsent",
+    "Decision",
     "DiagramError",
+    "Enforcement",
+    "ExpiryReport",
     "FieldAssignmentError",
     "FieldTypeError",
     "FixedClock",
     "FrameResult",
+    "GdprConsent",
     "Guard",
     "HistoryEvent",
     "InvalidDefinition",
@@ -90,14 +144,30 @@ __all__ = [
     "MachineDefinition",
     "MergeError",
     "MergeResult",
+    "MessageKind",
+    "OptOutEvent",
+    "OptOutKind",
+    "OptOutLedger",
+    "OptOutOutcome",
+    "Policy",
     "Prepared",
     "QualifyResult",
     "ReadOnlyRecordError",
+    "Reason",
+    "ReasonCode",
     "Record",
+    "Suppression",
+    "SuppressionList",
+    "SuppressionReason",
     "TransitionNotAllowed",
     "TransitionSpec",
     "Transitioned",
+    "UnknownRecordError",
     "UnknownTriggerError",
+    "can_send",
+    "consent_summary",
+    "email_key",
+    "expire_consents",
     "export_diagram",
     "fire_frame",
     "merge",

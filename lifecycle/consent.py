@@ -124,9 +124,9 @@ def active_consents(consents: Iterable[DataConsent]) -> tuple[DataConsent, ...]:
     return tuple(c for c in consents if c.status is ConsentStatus.ACTIVE)
 
 
-def anonymized(consents: Iterable[DataConsent]) -> list[DataConsent]:
+def anonymized(consents: Iterable[DataConsent]) -> tuple[DataConsent, ...]:
     """Every consent turned Anonymized (D12: what anonymising a record does to them)."""
-    return [c.anonymize() for c in consents]
+    return tuple(c.anonymize() for c in consents)
 
 
 @attrs.frozen
@@ -188,14 +188,14 @@ def expire_consents(records: Iterable[Any], at: dt.datetime) -> ExpiryReport:
             for c in consents
         ):
             continue
-        renewed = [
+        renewed = tuple(
             c.expire()
             if c.status is ConsentStatus.ACTIVE
             and c.valid_until is not None
             and c.valid_until <= at
             else c
             for c in consents
-        ]
+        )
         expired += sum(a is not b for a, b in zip(consents, renewed, strict=True))
         touched += 1
         object.__setattr__(record, "consents", renewed)

@@ -10,6 +10,7 @@ not know leadflow::
     ├── InvalidStatusError (ValueError)       statecode/statuscode pair that does not exist
     ├── InvalidDefinition (ValueError)        a machine definition that breaks the rules
     ├── UnknownTriggerError (KeyError)        a trigger the record type does not have
+    ├── UnknownRecordError (KeyError)         an event names a record that was not given
     ├── TransitionNotAllowed (RuntimeError)   a legal trigger refused in this state
     ├── ReadOnlyRecordError (PermissionError) an edit of a closed, deleted or anonymized record
     ├── FieldAssignmentError (AttributeError) a field assigned directly instead of via update()
@@ -87,6 +88,24 @@ class UnknownTriggerError(LeadflowError, KeyError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.record_type, self.trigger, self.known))
+
+
+class UnknownRecordError(LeadflowError, KeyError):
+    """An opt-out event names a record that is not among the records given; nothing changed."""
+
+    def __init__(self, record_id: str, event_id: str) -> None:
+        self.record_id = record_id
+        self.event_id = event_id
+        super().__init__(record_id, event_id)
+
+    def __str__(self) -> str:
+        return (
+            f"'record_id' must be the id of a known record (got {self.record_id!r}, "
+            f"in opt-out event {self.event_id!r})."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.record_id, self.event_id))
 
 
 class TransitionNotAllowed(LeadflowError, RuntimeError):

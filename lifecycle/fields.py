@@ -8,6 +8,7 @@ characters (got 'x' * 51).``; the maximum lengths are Dataverse's.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import attrs
@@ -40,19 +41,26 @@ def text(max_length: int) -> _Text:
     return _Text(max_length)
 
 
+_WHITESPACE = re.compile(r"\s")
+
+
 @attrs.frozen(repr=False)
 class _Email:
     def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is None:
             return
-        _Text(100)(inst, attribute, value)
+        _EMAIL_TEXT(inst, attribute, value)
         assert isinstance(value, str)
-        local, at, domain = value.strip().rpartition("@")
-        if not at or not local or "." not in domain or any(c.isspace() for c in value.strip()):
+        trimmed = value.strip()
+        local, at, domain = trimmed.rpartition("@")
+        if not at or not local or "." not in domain or _WHITESPACE.search(trimmed):
             raise InvalidFieldError(attribute.name, "an email address like name@example.com", value)
 
     def __repr__(self) -> str:
         return "<email validator>"
+
+
+_EMAIL_TEXT = _Text(100)
 
 
 def email() -> _Email:
@@ -112,24 +120,21 @@ def required_reference() -> _RequiredReference:
     return _RequiredReference()
 
 
-@attrs.frozen(repr=False)
-class _ConsentList:
-    def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        from lifecycle.consent import DataConsent
+def consent_tuple(value: object) -> tuple[Any, ...]:
+    """Converter: an iterable of :class:`~lifecycle.consent.DataConsent` to a tuple."""
+    if value == ():
+        return ()
+    from lifecycle.consent import DataConsent
 
-        if not isinstance(value, list):
-            raise FieldTypeError(attribute.name, "a list of DataConsent", value)
-        for item in value:
-            if not isinstance(item, DataConsent):
-                raise FieldTypeError(attribute.name, "a list of DataConsent", item)
-
-    def __repr__(self) -> str:
-        return "<consent list validator>"
-
-
-def consent_list() -> _ConsentList:
-    """A list whose items are all :class:`~lifecycle.consent.DataConsent`."""
-    return _ConsentList()
+    if isinstance(value, tuple) and all(isinstance(c, DataConsent) for c in value):
+        return value
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise FieldTypeError("consents", "a sequence of DataConsent", value)
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, DataConsent):
+            raise FieldTypeError("consents", "a sequence of DataConsent", item)
+    return items
 
 
 @attrs.frozen(repr=False)

@@ -13,9 +13,11 @@ record's state, fields and history as they were.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
@@ -238,6 +240,24 @@ class Prepared:
 
 
 @attrs.frozen
+class _TriggerRules:
+    """A trigger's parameters and status choices, gathered once per definition."""
+
+    allowed: frozenset[str]
+    required: frozenset[str]
+    choices: tuple[CodedStatus, ...]
+
+    @classmethod
+    def of(cls, definition: MachineDefinition, trigger: str) -> _TriggerRules:
+        specs = [s for s in definition.transitions if s.trigger == trigger]
+        return cls(
+            frozenset().union(*(s.params for s in specs)),
+            frozenset().union(*(s.required for s in specs)),
+            tuple(c for s in specs for c in s.status_choices),
+        )
+
+
+@attrs.frozen
 class _Resolved:
     spec: TransitionSpec
     status: CodedStatus
@@ -255,7 +275,13 @@ class Lifecycle:
         self.clock = clock
         self.machine = _build_machine(definition)
         self._table = _compile(definition, self.machine)
-        self._triggers = frozenset(definition.triggers)
+        self._by_trigger: dict[str, dict[CodedState, tuple[TransitionSpec, ...]]] = {
+            trigger: {state: specs for (t, state), specs in self._table.items() if t == trigger}
+            for trigger in definition.triggers
+        }
+        self._rules = {
+            trigger: _TriggerRules.of(definition, trigger) for trigger in definition.triggers
+        }
 
     def __repr__(self) -> str:
         return f"Lifecycle({self.definition.name!r})"
@@ -329,11 +355,8 @@ class Lifecycle:
         would raise and stays unchanged; the others move.
         """
         plan = self.plan_many(records, trigger, at=at, actor=actor, note=note, **params)
-        for index, event in zip(plan.indices, plan.events, strict=True):
-            commit = plan.commits.get(index)
-            if commit is not None:
-                commit()
-            _apply(records[index], event)
+        with _gc_paused():
+            _apply_planned(records, plan)
         return BatchResult(len(plan.indices), plan.errors)
 
     def plan_many(
@@ -349,66 +372,73 @@ class Lifecycle:
         """Check ``trigger`` against every record and return what would happen; change nothing.
 
         The table lookup, guard list and history event are resolved once per
-        (state, status, transition) group and the event is shared by the group.
+        (status, transition) group and the event is shared by the group. The
+        cyclic garbage collector is paused meanwhile: a batch makes no cycles, and
+        with a million live records each collection would walk them all.
         """
         when = require_aware("at", self.clock() if at is None else at)
         self._check_trigger(trigger, params)
         if len({id(r) for r in records}) != len(records):
             raise InvalidFieldError("records", "distinct records", "a record listed twice")
         errors: dict[int, LeadflowError] = {}
-        events: dict[tuple[Any, Any, int], HistoryEvent] = {}
+        events: dict[tuple[Any, int], HistoryEvent] = {}
         indices: list[int] = []
         planned: list[HistoryEvent] = []
         commits: dict[int, Commit] = {}
-        table = self._table
-        for index, record in enumerate(records):
-            state = record.state
-            specs = table.get((trigger, state))
-            if specs is None:
-                errors[index] = self._refusal(record, trigger, [])
-                continue
-            chosen = specs[0] if len(specs) == 1 and not specs[0].guards else None
-            try:
-                if chosen is None:
-                    chosen = self._choose(record, trigger, specs, params)
-                if chosen.effect is not None:
-                    commit = chosen.effect(record, params, when)
-                    if commit is not None:
-                        commits[index] = commit
-            except LeadflowError as err:
-                errors[index] = err
-                continue
-            key = (state, record.status, id(chosen))
-            event = events.get(key)
-            if event is None:
-                status = _status_after(chosen, record, params)
-                event = HistoryEvent(
-                    when, trigger, state, record.status, chosen.dest, status, actor, note
-                )
-                events[key] = event
-            indices.append(index)
-            planned.append(event)
+        by_state = self._by_trigger[trigger]
+        with _gc_paused():
+            for index, record in enumerate(records):
+                specs = by_state.get(record.state)
+                if specs is None:
+                    errors[index] = self._refusal(record, trigger, [])
+                    continue
+                chosen = specs[0]
+                try:
+                    if len(specs) > 1:
+                        chosen = self._choose(record, trigger, specs, params)
+                    elif chosen.guards:
+                        refusals = _refusals(chosen, record, params)
+                        if refusals:
+                            raise self._refusal(record, trigger, refusals)
+                    if chosen.effect is not None:
+                        commit = chosen.effect(record, params, when)
+                        if commit is not None:
+                            commits[index] = commit
+                except LeadflowError as err:
+                    errors[index] = err
+                    continue
+                key = (record.status, id(chosen))
+                event = events.get(key)
+                if event is None:
+                    status = _status_after(chosen, record, params)
+                    event = HistoryEvent(
+                        when, trigger, record.state, record.status, chosen.dest, status, actor, note
+                    )
+                    events[key] = event
+                indices.append(index)
+                planned.append(event)
         return BatchPlan(indices, planned, commits, errors)
 
     def _check_trigger(self, trigger: str, params: Params) -> None:
-        if not isinstance(trigger, str) or trigger not in self._triggers:
+        rules = self._rules.get(trigger) if isinstance(trigger, str) else None
+        if rules is None:
             raise UnknownTriggerError(self.definition.name, trigger, self.definition.triggers)
-        specs = [s for s in self.definition.transitions if s.trigger == trigger]
-        allowed: frozenset[str] = frozenset().union(*(s.params for s in specs))
+        if not params and not rules.required:
+            return
         for name in params:
-            if name not in allowed:
-                expected = f"one of {sorted(allowed)}" if allowed else "no parameter"
+            if name not in rules.allowed:
+                expected = f"one of {sorted(rules.allowed)}" if rules.allowed else "no parameter"
                 raise InvalidFieldError(name, f"a parameter of {trigger!r}: {expected}", name)
-        for name in sorted(frozenset().union(*(s.required for s in specs)) - params.keys()):
+        for name in sorted(rules.required - params.keys()):
             raise InvalidFieldError(name, f"given: {trigger!r} needs it", None)
-        if "status_reason" in params:
-            choices = [c for s in specs for c in s.status_choices]
-            if not any(params["status_reason"] is c for c in choices):
-                labels = ", ".join(sorted(c.label for c in choices))
-                raise InvalidStatusError(
-                    f"'status_reason' must be one of {labels} for {trigger!r} "
-                    f"(got {params['status_reason']!r})."
-                )
+        if "status_reason" in params and not any(
+            params["status_reason"] is c for c in rules.choices
+        ):
+            labels = ", ".join(sorted(c.label for c in rules.choices))
+            raise InvalidStatusError(
+                f"'status_reason' must be one of {labels} for {trigger!r} "
+                f"(got {params['status_reason']!r})."
+            )
 
     def _resolve(self, record: Stateful, trigger: str, params: Params) -> _Resolved:
         self._check_trigger(trigger, params)
@@ -455,11 +485,44 @@ def _status_after(spec: TransitionSpec, record: Stateful, params: Params) -> Cod
     return DEFAULT_STATUS[spec.dest]  # type: ignore[no-any-return]
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _apply_planned(records: Sequence[Stateful], plan: BatchPlan) -> None:
+    commits = plan.commits
+    setter = object.__setattr__
+    for index, event in zip(plan.indices, plan.events, strict=True):
+        if commits:
+            commit = commits.get(index)
+            if commit is not None:
+                commit()
+        record = records[index]
+        setter(record, "state", event.to_state)
+        setter(record, "status", event.to_status)
+        modified = record.modifiedon
+        if modified is None or event.at > modified:
+            setter(record, "modifiedon", event.at)
+        history = record._history
+        if history is None:
+            setter(record, "_history", [event])
+        else:
+            history.append(event)
+
+
 def _apply(record: Stateful, event: HistoryEvent) -> None:
     setter = object.__setattr__
     setter(record, "state", event.to_state)
     setter(record, "status", event.to_status)
-    setter(record, "modifiedon", event.at)
+    if record.modifiedon is None or event.at > record.modifiedon:
+        setter(record, "modifiedon", event.at)
     history = record._history
     if history is None:
         setter(record, "_history", [event])

@@ -127,7 +127,7 @@ def prepare_qualify(lead: Lead, params: Params, at: dt.datetime) -> Commit | Non
             known = {c.id for c in contact.consents}
             carried = [c for c in active_consents(lead.consents) if c.id not in known]
             _set(
-                contact, marketingonly=False, modifiedon=at, consents=[*contact.consents, *carried]
+                contact, marketingonly=False, modifiedon=at, consents=(*contact.consents, *carried)
             )
             if account is not None and contact.parentcustomerid is None:
                 _set(contact, parentcustomerid=account.id)
@@ -165,7 +165,7 @@ def prepare_merge_into(record: Record, params: Params, at: dt.datetime) -> Commi
         raise FieldTypeError("master", f"a {type(record).__name__}", master)
 
     def commit() -> None:
-        _set(record, merged=True, masterid=master.id, consents=[])
+        _set(record, merged=True, masterid=master.id, consents=())
 
     return commit
 
@@ -188,7 +188,7 @@ def prepare_absorb(record: Record, params: Params, at: dt.datetime) -> Commit:
     moved = [c for c in subordinate.consents if c.id not in known]
 
     def commit() -> tuple[str, ...]:
-        _set(record, **values, consents=[*record.consents, *moved])
+        _set(record, **values, consents=(*record.consents, *moved))
         return tuple(values)
 
     return commit

@@ -13,8 +13,10 @@ Every record type shares one :class:`~lifecycle.machines.Lifecycle`, wired by
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import attrs
@@ -28,7 +30,7 @@ from lifecycle.errors import (
     InvalidStatusError,
     ReadOnlyRecordError,
 )
-from lifecycle.fields import consent_list, email, flag, moment, reference, required_reference, text
+from lifecycle.fields import consent_tuple, email, flag, moment, reference, required_reference, text
 from lifecycle.states import (
     DEFAULT_STATUS,
     AccountState,
@@ -48,6 +50,53 @@ if TYPE_CHECKING:
 def new_id() -> str:
     """A fresh record id (a GUID, as Dataverse uses)."""
     return str(uuid.uuid4())
+
+
+def _defer_validators(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
+    """Move each field's validator into its metadata, so construction checks only the
+    values that differ from their defaults (most fields of most records are blank)."""
+    moved = []
+    for field in fields:
+        if field.validator is not None:
+            metadata = {**field.metadata, "check": field.validator}
+            field = field.evolve(validator=None, metadata=metadata)
+        moved.append(field)
+    return moved
+
+
+@attrs.frozen
+class _FieldChecks:
+    """A record type's field checks, arranged so finding the non-default values is C-level."""
+
+    values: Callable[[Any], tuple[Any, ...]]
+    defaults: tuple[Any, ...]
+    entries: tuple[tuple[str, Any, attrs.Attribute[Any]], ...]
+    positions: range
+
+    @classmethod
+    def of(cls, kind: type[Record]) -> _FieldChecks:
+        fields = [f for f in attrs.fields(kind) if "check" in f.metadata and f.init]
+        getter = operator.attrgetter(*(f.name for f in fields))
+        return cls(
+            getter,
+            tuple(f.default for f in fields),
+            tuple((f.name, f.metadata["check"], f) for f in fields),
+            range(len(fields)),
+        )
+
+    def run(self, record: Record) -> None:
+        values = self.values(record)
+        for i in itertools.compress(self.positions, map(operator.is_not, values, self.defaults)):
+            _, check, field = self.entries[i]
+            check(record, field, values[i])
+
+
+def _checks(kind: type[Record]) -> _FieldChecks:
+    cached = kind.__dict__.get("_field_checks")
+    if cached is None:
+        cached = _FieldChecks.of(kind)
+        type.__setattr__(kind, "_field_checks", cached)
+    return cached
 
 
 def _refuse_assignment(inst: object, attribute: attrs.Attribute[Any], value: object) -> Any:
@@ -94,7 +143,7 @@ PERSONAL_FIELDS = (
 """Fields that identify a person; anonymising erases them."""
 
 
-@attrs.define(kw_only=True, on_setattr=_refuse_assignment)
+@attrs.define(kw_only=True, on_setattr=_refuse_assignment, field_transformer=_defer_validators)
 class Record:
     """Fields every record type shares."""
 
@@ -125,10 +174,11 @@ class Record:
     anonymized: bool = attrs.field(default=False, validator=flag())
     createdon: dt.datetime | None = attrs.field(default=None, validator=moment())
     modifiedon: dt.datetime | None = attrs.field(default=None, validator=moment())
-    consents: list[DataConsent] = attrs.field(factory=list, validator=consent_list())
+    consents: tuple[DataConsent, ...] = attrs.field(default=(), converter=consent_tuple)
     _history: list[HistoryEvent] | None = attrs.field(default=None, init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        _checks(type(self)).run(self)
         state, status = self.state, self.status
         if not isinstance(state, self.state_type):
             raise FieldTypeError("state", f"a {self.state_type.__name__}", state)
@@ -214,14 +264,16 @@ class Record:
             if field is None or name in SYSTEM_FIELDS or name.startswith("_"):
                 editable = sorted(n for n in by_name if n not in SYSTEM_FIELDS and n[0] != "_")
                 raise InvalidFieldError(name, f"an editable field: one of {editable}", name)
-            if field.validator is not None:
-                field.validator(self, field, value)
+            check = field.metadata.get("check")
+            if check is not None:
+                check(self, field, value)
         changed = tuple(n for n, v in wanted.items() if getattr(self, n) != v)
         when = require_aware("at", self._lifecycle.clock() if at is None else at)
         if changed:
             for name in changed:
                 object.__setattr__(self, name, wanted[name])
-            object.__setattr__(self, "modifiedon", when)
+            if self.modifiedon is None or when > self.modifiedon:
+                object.__setattr__(self, "modifiedon", when)
         return changed
 
     def check_editable(self, *, integration: bool = False) -> None:
@@ -252,7 +304,7 @@ class Record:
         return self._lifecycle.fire(self, "anonymize", at=at, actor=actor, note=note).event
 
 
-@attrs.define(kw_only=True, on_setattr=_refuse_assignment)
+@attrs.define(kw_only=True, on_setattr=_refuse_assignment, field_transformer=_defer_validators)
 class _Person(Record):
     """Fields that leads and contacts share."""
 
@@ -294,7 +346,7 @@ class _Person(Record):
         return " ".join(parts) or None
 
 
-@attrs.define(kw_only=True, on_setattr=_refuse_assignment)
+@attrs.define(kw_only=True, on_setattr=_refuse_assignment, field_transformer=_defer_validators)
 class Lead(_Person):
     """A lead: one expression of interest, Open until qualified or disqualified."""
 
@@ -374,7 +426,7 @@ class Lead(_Person):
         return result
 
 
-@attrs.define(kw_only=True, on_setattr=_refuse_assignment)
+@attrs.define(kw_only=True, on_setattr=_refuse_assignment, field_transformer=_defer_validators)
 class Contact(_Person):
     """A contact: a person, Active or Inactive."""
 
@@ -401,7 +453,7 @@ class Contact(_Person):
         return self._lifecycle.fire(self, "activate", at=at, actor=actor, note=note).event
 
 
-@attrs.define(kw_only=True, on_setattr=_refuse_assignment)
+@attrs.define(kw_only=True, on_setattr=_refuse_assignment, field_transformer=_defer_validators)
 class Account(Record):
     """An account (organisation), Active or Inactive."""
 

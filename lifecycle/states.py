@@ -20,6 +20,8 @@ class CodedState(enum.Enum):
     code: int | None
     label: str
 
+    __hash__ = object.__hash__
+
     def __new__(cls, value: str, code: int | None, label: str) -> Self:
         member = object.__new__(cls)
         member._value_ = value
@@ -56,6 +58,8 @@ class CodedStatus(enum.Enum):
     code: int
     label: str
     state_value: str
+
+    __hash__ = object.__hash__
 
     def __new__(cls, value: str, code: int, label: str, state_value: str) -> Self:
         member = object.__new__(cls)

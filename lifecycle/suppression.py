@@ -16,7 +16,7 @@ import attrs
 
 from lifecycle.clock import require_aware
 from lifecycle.errors import FieldTypeError, InvalidFieldError
-from lifecycle.fields import member_of, moment
+from lifecycle.fields import member_of, moment, reference
 
 HARD_BOUNCE_DAYS = 180
 """How long a hard bounce keeps an address suppressed (CI-J suppression lists)."""
@@ -45,8 +45,9 @@ class SuppressionReason(enum.Enum):
 
 def _key(value: object) -> str:
     key = email_key(value)
-    if key is None:
-        raise InvalidFieldError("address", "a non-empty email address", value)
+    local, at, domain = (key or "").rpartition("@")
+    if key is None or not at or not local or "." not in domain or " " in key:
+        raise InvalidFieldError("address", "an email address like name@example.com", value)
     return key
 
 
@@ -58,11 +59,28 @@ class Suppression:
     reason: SuppressionReason = attrs.field(validator=member_of(SuppressionReason))
     since: dt.datetime = attrs.field(validator=moment())
     until: dt.datetime | None = attrs.field(default=None, validator=moment())
-    sending_account: str | None = None
-    """Set for a user-level opt-out: only sends from this account are suppressed."""
+    sending_account: str | None = attrs.field(default=None, validator=reference())
+    """Set for a user-level opt-out, and only then: only sends from this account are suppressed."""
+
+    def __attrs_post_init__(self) -> None:
+        scoped = self.reason is SuppressionReason.SENDING_ACCOUNT_OPT_OUT
+        if scoped and self.sending_account is None:
+            raise InvalidFieldError(
+                "sending_account", "given for a sending-account opt-out", self.sending_account
+            )
+        if not scoped and self.sending_account is not None:
+            raise InvalidFieldError(
+                "sending_account", f"None for a {self.reason.name.lower()}", self.sending_account
+            )
+        if self.until is not None and self.until <= self.since:
+            raise InvalidFieldError("until", f"later than since ({self.since})", self.until)
 
     def applies(self, at: dt.datetime, sending_account: str | None = None) -> bool:
-        """In force at ``at`` for a send from ``sending_account``."""
+        """In force at ``at`` for a send from ``sending_account``.
+
+        A send that names no sending account is not blocked by account-scoped opt-outs.
+        """
+        require_aware("at", at)
         if at < self.since or (self.until is not None and at >= self.until):
             return False
         return self.sending_account is None or self.sending_account == sending_account

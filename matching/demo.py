@@ -8,7 +8,10 @@ qualified, disqualified with a reason and reactivated; duplicate contacts are
 merged; a retired contact is deactivated and the bucket account retired; a
 contact who asked to be forgotten is anonymized. What leadflow refuses (a
 disqualify while an opportunity is linked, a trigger the state does not have, an
-edit of a read-only record) is shown with its reason.
+edit of a read-only record) is shown with its reason. Finally it asks
+:func:`~lifecycle.can_send` whether marketing would still email the deactivated
+contact, the disqualified lead, the anonymized contact and an active contact
+with Marketing consent.
 
 :func:`run_scenario` is pure (records in memory, explicit timestamps, readable
 ids), so its output is the same on every run; :func:`write_diagrams` writes the
@@ -32,15 +35,20 @@ from rich.table import Table
 from lifecycle import (
     MACHINES,
     Account,
+    ConsentLevel,
     Contact,
+    DataConsent,
+    Decision,
     DiagramError,
     Lead,
     LeadflowError,
     LeadStatus,
+    MessageKind,
     QualifyResult,
     ReadOnlyRecordError,
     Record,
     TransitionNotAllowed,
+    can_send,
     merge,
 )
 from lifecycle.diagram import EXTENSIONS, render, to_dot, to_mermaid
@@ -62,6 +70,24 @@ class Step:
     refused: bool = False
 
 
+SHOWN_KINDS = (
+    MessageKind.COMMERCIAL,
+    MessageKind.TRANSACTIONAL,
+    MessageKind.MANUAL,
+    MessageKind.MARKETING_MATERIALS,
+)
+"""The message kinds the "Will marketing still email them?" table asks about."""
+
+
+@attrs.frozen
+class Eligibility:
+    """What :func:`~lifecycle.can_send` answered for one record, for each of ``SHOWN_KINDS``."""
+
+    record: str
+    situation: str
+    decisions: tuple[Decision, ...]
+
+
 @attrs.frozen
 class DemoRun:
     """The records after the story, every step, and the lead whose history is shown."""
@@ -70,6 +96,8 @@ class DemoRun:
     steps: tuple[Step, ...]
     featured: Lead
     names: Mapping[str, str]
+    eligibility: tuple[Eligibility, ...] = ()
+    """Who marketing would still reach once the story is over (asked at ``CHECKED_AT``)."""
 
     @property
     def refusals(self) -> tuple[Step, ...]:
@@ -93,6 +121,22 @@ class DiagramFiles:
 
 def _at(day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
     return START + dt.timedelta(days=day, hours=hour - 9, minutes=minute)
+
+
+CHECKED_AT = _at(36)
+"""When the demo asks who marketing would still reach: after the story's last step."""
+
+
+def _marketing_consent(person: str) -> list[DataConsent]:
+    """One explicit Marketing (level 4) consent, given when the story begins."""
+    return [
+        DataConsent(
+            id=f"consent-{person}",
+            level=ConsentLevel.MARKETING,
+            given_on=START,
+            policy="Newsletter and offers",
+        )
+    ]
 
 
 def where(record: Record) -> str:
@@ -177,7 +221,9 @@ def run_scenario() -> DemoRun:
             firstname="Harold",
             lastname="Finch",
             emailaddress1="h.finch@contoso.example",
+            address1_line1="12 Harbour Road",
             parentcustomerid=retired.id,
+            consents=_marketing_consent("harold"),
             createdon=START,
         ),
         "Harold Finch",
@@ -188,7 +234,9 @@ def run_scenario() -> DemoRun:
             firstname="Ana",
             lastname="Ruiz",
             emailaddress1="ana.ruiz@contoso.example",
+            address1_line1="40 Clinic Way",
             parentcustomerid=contoso.id,
+            consents=_marketing_consent("ana"),
             createdon=START,
         ),
         "Ana Ruiz",
@@ -206,7 +254,15 @@ def run_scenario() -> DemoRun:
         "Ana Ruiz (dup)",
     )
     greta = crm.add(
-        Contact(id="con-greta", firstname="Greta", lastname="Olsen", createdon=START),
+        Contact(
+            id="con-greta",
+            firstname="Greta",
+            lastname="Olsen",
+            emailaddress1="greta.olsen@example.net",
+            address1_line1="7 Fjord Lane",
+            consents=_marketing_consent("greta"),
+            createdon=START,
+        ),
         "Greta Olsen",
     )
 
@@ -238,7 +294,10 @@ def run_scenario() -> DemoRun:
             id="lead-bea",
             firstname="Bea",
             lastname="Kim",
+            emailaddress1="bea.kim@example.net",
+            address1_line1="3 Elm Street",
             telephone1="+1 555 0199",
+            consents=_marketing_consent("bea"),
             createdon=START,
         ),
         "Bea Kim",
@@ -382,7 +441,18 @@ def run_scenario() -> DemoRun:
     )
     crm.act(_at(35), tom, "mark_contacted", lambda at: tom.mark_contacted(at=at))
 
-    return DemoRun(tuple(crm.records), tuple(crm.steps), priya, dict(crm.names))
+    # Will marketing still email them? Asked of the records the story closed, and of Ana,
+    # who is active and gave Marketing consent.
+    eligibility = tuple(
+        Eligibility(
+            crm.name(record),
+            where(record) + (", anonymized" if record.anonymized else ""),
+            tuple(can_send(record, kind, at=CHECKED_AT) for kind in SHOWN_KINDS),
+        )
+        for record in (harold, bea, greta, ana)
+    )
+
+    return DemoRun(tuple(crm.records), tuple(crm.steps), priya, dict(crm.names), eligibility)
 
 
 # --- diagrams ------------------------------------------------------------------------------
@@ -502,6 +572,28 @@ def print_report(run: DemoRun, files: DiagramFiles, console: Console) -> None:
     for step in run.refusals:
         refused.add_row(escape(step.record), escape(step.action), escape(step.outcome))
     console.print(refused)
+
+    title = f"Will marketing still email them? (asked {CHECKED_AT:%Y-%m-%d %H:%M} UTC)"
+    answers = _table(title, "Record", "State", "Message", "Sent?", "Why not", wrap=("Why not",))
+    for entry in run.eligibility:
+        for index, decision in enumerate(entry.decisions):
+            first = index == 0
+            answers.add_row(
+                escape(entry.record) if first else "",
+                escape(entry.situation) if first else "",
+                decision.kind.value,
+                "[green]yes[/green]" if decision else "[red]no[/red]",
+                escape(", ".join(decision.codes)),
+                end_section=index == len(entry.decisions) - 1,
+            )
+    console.print(answers)
+    console.print(
+        "Deactivating a contact or disqualifying a lead stops marketing (commercial) email and "
+        "materials; transactional and manual email still reach them unless Email is set to "
+        "Do Not Allow (D7, D8). Marketing Materials gates brochures, never email (D10).",
+        highlight=False,
+    )
+    console.print()
 
     console.print("[bold]Diagrams[/bold], generated from the machine definitions:")
     for path in files.paths:

@@ -47,6 +47,7 @@ from lifecycle import (
     Record,
     TransitionNotAllowed,
     TransitionSpec,
+    UnknownRecordError,
     UnknownTriggerError,
     validate_definition,
 )
@@ -555,8 +556,10 @@ ERROR_BUILTINS = {
     FieldAssignmentError: AttributeError,
     MergeError: ValueError,
     DiagramError: RuntimeError,
+    UnknownRecordError: KeyError,
 }
 ERROR_SAMPLES = [
+    UnknownRecordError("c-404", "e-1"),
     LeadflowError("boom"),
     InvalidFieldError("firstname", "a str or None", 42),
     FieldTypeError("firstname", "a str or None", 42),

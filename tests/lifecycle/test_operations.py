@@ -382,7 +382,7 @@ class TestMerge:
         """Moved consents no longer belong to the subordinate (children move, D4)."""
         master, subordinate = _contacts()
         merge(master, subordinate)
-        assert subordinate.consents == []
+        assert subordinate.consents == ()
 
     def test_children_repointed(self) -> None:
         """Children pointing at the subordinate point at the master afterwards; others are untouched."""

@@ -153,7 +153,7 @@ class TestValidation:
             (Lead, {"companyname": "x" * 100, "subject": "y" * 300, "emailaddress1": "a@b.co"}),
             (Contact, {**person_fields(), "marketingonly": True, "parentcustomerid": "acc-1"}),
             (Account, {"name": "x" * 160, "primarycontactid": "c-1", "createdon": T2}),
-            (Lead, {"consents": [DataConsent(level=4)], "id": "x" * 100}),
+            (Lead, {"consents": (DataConsent(level=4),), "id": "x" * 100}),
         ],
         ids=lambda v: v.__name__ if isinstance(v, type) else ",".join(v),
     )
@@ -345,10 +345,13 @@ class TestAssignment:
             f"'{field}' cannot be assigned directly: use record.update("
         )
 
-    def test_consents_list_is_not_shared(self) -> None:
-        """Records built without consents each get their own list."""
-        first, second = Lead(), Lead()
-        assert first.consents is not second.consents
+    def test_consents_are_an_immutable_tuple(self) -> None:
+        """Consents given as any sequence are kept as a tuple nobody can append to."""
+        consent = DataConsent(level=4)
+        lead = Lead(consents=[consent])
+        assert lead.consents == (consent,)
+        with pytest.raises(AttributeError):
+            lead.consents.append(consent)  # type: ignore[attr-defined]
 
 
 class TestReading:

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from lifecycle import MACHINES, to_dot, to_mermaid
+from lifecycle import MACHINES, MessageKind, to_dot, to_mermaid
 from matching.cli import cli
+from matching.demo import SHOWN_KINDS, run_scenario
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TEXT = {"mermaid": ("mmd", to_mermaid), "dot": ("dot", to_dot)}
@@ -159,6 +160,28 @@ class TestDemo:
         assert "Bea Kim Disqualified 2 Cannot Contact 5" in output
         assert "History of lead Priya Shah" in output
         assert "reactivate Qualified → Open/New" in output
+
+    def test_shows_who_marketing_still_emails(self, tmp_path: Path) -> None:
+        """The eligibility section answers, with reason codes, for the closed records and an
+        active contact with Marketing consent."""
+        output = flat(invoke("demo", "--out", str(tmp_path)).output)
+        assert "Will marketing still email them? (asked 2025-04-08 09:00 UTC)" in output
+        assert "Harold Finch Inactive commercial no contact-inactive transactional yes" in output
+        assert "Bea Kim Disqualified/Cannot Contact commercial no lead-disqualified" in output
+        assert "(anonymized) Inactive, anonymized commercial no record-anonymized" in output
+        assert "Ana Ruiz Active commercial yes transactional yes manual yes" in output
+
+    def test_eligibility_answers(self) -> None:
+        """The deactivated contact gets no commercial email but still gets manual email (D7)."""
+        answers = {entry.record: entry for entry in run_scenario().eligibility}
+        assert list(answers) == ["Harold Finch", "Bea Kim", "(anonymized)", "Ana Ruiz"]
+        harold = {d.kind: d for d in answers["Harold Finch"].decisions}
+        assert list(harold) == list(SHOWN_KINDS)
+        assert harold[MessageKind.COMMERCIAL].codes == ("contact-inactive",)
+        assert harold[MessageKind.MANUAL].allowed
+        assert harold[MessageKind.TRANSACTIONAL].allowed
+        assert all(d.allowed for d in answers["Ana Ruiz"].decisions)
+        assert not any(d.allowed for d in answers["(anonymized)"].decisions)
 
     def test_output_is_reproducible(self, tmp_path: Path) -> None:
         """Two runs print the same thing: the clock is fixed and no random id is shown."""
