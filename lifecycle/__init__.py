@@ -1,9 +1,21 @@
 """leadflow's domain core: records, their state machines, consents and diagrams; no I/O.
 
-``fire_frame`` and ``FrameResult`` (the DataFrame batch path) load pandas, so they
-are imported on first use rather than with the package.
+The DataFrame paths (``fire_frame``, ``FrameResult``, ``eligibility_frame``,
+``decide_frame``, ``consent_columns``) load pandas, so they are imported on first
+use rather than with the package.
 """
 
+from lifecycle.audiences import (
+    Audience,
+    DynamicSegment,
+    ExpiringConsent,
+    ListConsentGap,
+    StaticList,
+    audience,
+    expiring_consents,
+    lists_without_consent,
+    missing_consent,
+)
 from lifecycle.clock import Clock, FixedClock, system_clock
 from lifecycle.consent import (
     ConsentLevel,
@@ -108,6 +120,7 @@ __all__ = [
     "Account",
     "AccountState",
     "AccountStatus",
+    "Audience",
     "BatchResult",
     "Channel",
     "Clock",
@@ -124,7 +137,9 @@ __all__ = [
     "DataConsent",
     "Decision",
     "DiagramError",
+    "DynamicSegment",
     "Enforcement",
+    "ExpiringConsent",
     "ExpiryReport",
     "FieldAssignmentError",
     "FieldTypeError",
@@ -141,6 +156,7 @@ __all__ = [
     "LeadStatus",
     "LeadflowError",
     "Lifecycle",
+    "ListConsentGap",
     "MachineDefinition",
     "MergeError",
     "MergeResult",
@@ -156,6 +172,7 @@ __all__ = [
     "Reason",
     "ReasonCode",
     "Record",
+    "StaticList",
     "Suppression",
     "SuppressionList",
     "SuppressionReason",
@@ -164,13 +181,20 @@ __all__ = [
     "Transitioned",
     "UnknownRecordError",
     "UnknownTriggerError",
+    "audience",
     "can_send",
+    "consent_columns",
     "consent_summary",
+    "decide_frame",
+    "eligibility_frame",
     "email_key",
     "expire_consents",
+    "expiring_consents",
     "export_diagram",
     "fire_frame",
+    "lists_without_consent",
     "merge",
+    "missing_consent",
     "render_diagram",
     "system_clock",
     "to_dot",
@@ -179,9 +203,18 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    if name in ("fire_frame", "FrameResult"):
-        from lifecycle import batch
+_LAZY = {
+    "fire_frame": "lifecycle.batch",
+    "FrameResult": "lifecycle.batch",
+    "eligibility_frame": "lifecycle.columnar",
+    "decide_frame": "lifecycle.columnar",
+    "consent_columns": "lifecycle.columnar",
+}
 
-        return getattr(batch, name)
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'lifecycle' has no attribute {name!r}")

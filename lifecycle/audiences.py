@@ -18,7 +18,7 @@ The data-protection views follow the DPO views of the GDPR solution
 Consent"), :func:`lists_without_consent` and :func:`expiring_consents`.
 
 Pure: no I/O, no clock (every function takes ``at``), no pandas. The columnar path
-for very large audiences is :mod:`lifecycle.eligibility_frame`.
+for very large audiences is :mod:`lifecycle.columnar`.
 """
 
 from __future__ import annotations

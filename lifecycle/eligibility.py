@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -21,6 +21,7 @@ from lifecycle.clock import require_aware
 from lifecycle.consent import ConsentLevel
 from lifecycle.contactpoints import ConsentValue, ContactPointLedger, Enforcement
 from lifecycle.errors import FieldTypeError, InvalidFieldError
+from lifecycle.fields import flag
 from lifecycle.records import Account, Contact, Lead, Record
 from lifecycle.states import LeadState
 from lifecycle.suppression import SuppressionList
@@ -153,9 +154,12 @@ DEFAULT_MINIMUM_LEVELS: Mapping[MessageKind, ConsentLevel] = MappingProxyType(
         MessageKind.SUBSCRIPTION: ConsentLevel.SUBSCRIPTION,
         MessageKind.TRANSACTIONAL: ConsentLevel.TRANSACTIONAL,
         MessageKind.CONSENT_REQUEST: ConsentLevel.CONSENT,
+        MessageKind.PHONE: ConsentLevel.MARKETING,
+        MessageKind.POSTAL: ConsentLevel.MARKETING,
     }
 )
-"""D11: the consent level each unsolicited kind needs when levels are enforced."""
+"""D11: the consent level each unsolicited kind needs when levels are enforced; campaign
+calls and letters are marketing (D10), so a level-0 person gets nothing unsolicited."""
 
 DEFAULT_PURPOSES: Mapping[str, Enforcement] = MappingProxyType(
     {
@@ -190,39 +194,111 @@ CLOSED_RECORD_BLOCKS = frozenset(
 transactional, manual and workflow email still reach it unless ``donotemail``."""
 
 
-def _frozen_map(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
-    return MappingProxyType(dict(value))
+def _enum(kind: type[Any], field: str, value: object) -> Any:
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except (ValueError, TypeError):
+        choices = ", ".join(repr(m.value) for m in kind)
+        raise InvalidFieldError(field, f"one of {choices}", value) from None
+
+
+def _mapping(field: str, value: object) -> Mapping[Any, Any]:
+    if not isinstance(value, Mapping):
+        raise FieldTypeError(field, "a mapping", value)
+    return value
+
+
+def _consent_level(field: str, value: object) -> ConsentLevel:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FieldTypeError(field, "a consent level 0-5", value)
+    if not 0 <= value <= 5:
+        raise InvalidFieldError(field, "a consent level from 0 to 5", value)
+    return ConsentLevel(value)
+
+
+def _purpose(field: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidFieldError(field, "a non-empty purpose name", value)
+    return value.strip().casefold()
+
+
+def _minimum_levels(value: object) -> Mapping[MessageKind, ConsentLevel]:
+    return MappingProxyType(
+        {
+            _enum(MessageKind, "minimum_levels", k): _consent_level("minimum_levels", v)
+            for k, v in _mapping("minimum_levels", value).items()
+        }
+    )
+
+
+def _journey_minimum(value: object) -> ConsentLevel | None:
+    return None if value is None else _consent_level("journey_minimum", value)
+
+
+def _purposes(value: object) -> Mapping[str, Enforcement]:
+    given = {
+        _purpose("purposes", k): _enum(Enforcement, "purposes", v)
+        for k, v in _mapping("purposes", value).items()
+    }
+    return MappingProxyType({**DEFAULT_PURPOSES, **given})
+
+
+def _kind_purposes(value: object) -> Mapping[MessageKind, str]:
+    return MappingProxyType(
+        {
+            _enum(MessageKind, "kind_purposes", k): _purpose("kind_purposes", v)
+            for k, v in _mapping("kind_purposes", value).items()
+        }
+    )
+
+
+def _kinds(value: object) -> frozenset[MessageKind]:
+    if isinstance(value, (str, Mapping)) or not isinstance(value, Iterable):
+        raise FieldTypeError("closed_record_blocks", "a set of message kinds", value)
+    return frozenset(_enum(MessageKind, "closed_record_blocks", k) for k in value)
+
+
+def _model(value: object) -> ConsentModel:
+    return _enum(ConsentModel, "consent_model", value)  # type: ignore[no-any-return]
 
 
 @attrs.frozen(kw_only=True)
 class Policy:
-    """What an organisation chooses about sending; data, so it can live in a config file."""
+    """What an organisation chooses about sending; data, so it can live in a config file.
 
-    consent_enforcement: bool = True
+    Every field accepts its enum members or their plain values (``"levels"``,
+    ``{"commercial": 4}``), so a policy read from JSON or TOML builds the same way.
+    Purposes given are laid over the default ones (Commercial non-restrictive,
+    Transactional disabled, Tracking non-restrictive).
+    """
+
+    consent_enforcement: bool = attrs.field(default=True, validator=flag())
     """Enforce consent (OBM "minimum consent level" on, or contact-point checks)."""
-    consent_model: ConsentModel = ConsentModel.LEVELS
+    consent_model: ConsentModel = attrs.field(default=ConsentModel.LEVELS, converter=_model)
     minimum_levels: Mapping[MessageKind, ConsentLevel] = attrs.field(
-        default=DEFAULT_MINIMUM_LEVELS, converter=_frozen_map
+        default=DEFAULT_MINIMUM_LEVELS, converter=_minimum_levels
     )
-    journey_minimum: ConsentLevel | None = None
+    journey_minimum: ConsentLevel | None = attrs.field(default=None, converter=_journey_minimum)
     """A journey's own minimum consent; commercial sends need the higher of it and Marketing."""
-    purposes: Mapping[str, Enforcement] = attrs.field(
-        default=DEFAULT_PURPOSES, converter=_frozen_map
-    )
+    purposes: Mapping[str, Enforcement] = attrs.field(default=DEFAULT_PURPOSES, converter=_purposes)
     kind_purposes: Mapping[MessageKind, str] = attrs.field(
-        default=DEFAULT_KIND_PURPOSES, converter=_frozen_map
+        default=DEFAULT_KIND_PURPOSES, converter=_kind_purposes
     )
-    check_contact_flags: bool = True
+    check_contact_flags: bool = attrs.field(default=True, validator=flag())
     """RTJ's contact-level checks: when off, the marketing engine ignores ``donotemail`` and
     ``donotbulkemail`` (manual and workflow email still honour ``donotemail``)."""
-    closed_record_blocks: frozenset[MessageKind] = CLOSED_RECORD_BLOCKS
-    honour_suppressions: bool = True
+    closed_record_blocks: frozenset[MessageKind] = attrs.field(
+        default=CLOSED_RECORD_BLOCKS, converter=_kinds
+    )
+    honour_suppressions: bool = attrs.field(default=True, validator=flag())
 
     def minimum_level(self, kind: MessageKind) -> ConsentLevel | None:
         """The consent level ``kind`` needs under this policy, or ``None``."""
         level = self.minimum_levels.get(kind)
-        if level is not None and kind is MessageKind.COMMERCIAL and self.journey_minimum:
-            return max(level, self.journey_minimum)
+        if kind is MessageKind.COMMERCIAL and self.journey_minimum is not None:
+            return max(level or ConsentLevel.NONE, self.journey_minimum)
         return level
 
     def to_dict(self) -> dict[str, Any]:
@@ -241,37 +317,12 @@ class Policy:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
-        """A policy from :meth:`to_dict` data; unknown keys and values raise."""
+        """A policy from :meth:`to_dict` data; unknown keys and bad values raise."""
         known = {f.name for f in attrs.fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(set(_mapping("policy", data)) - known)
         if unknown:
             raise InvalidFieldError("policy", f"keys among {sorted(known)}", unknown)
-        values: dict[str, Any] = dict(data)
-        try:
-            if "consent_model" in values:
-                values["consent_model"] = ConsentModel(values["consent_model"])
-            if "minimum_levels" in values:
-                values["minimum_levels"] = {
-                    MessageKind(k): ConsentLevel(v) for k, v in values["minimum_levels"].items()
-                }
-            if values.get("journey_minimum") is not None:
-                values["journey_minimum"] = ConsentLevel(values["journey_minimum"])
-            if "purposes" in values:
-                values["purposes"] = {k: Enforcement(v) for k, v in values["purposes"].items()}
-            if "kind_purposes" in values:
-                values["kind_purposes"] = {
-                    MessageKind(k): v for k, v in values["kind_purposes"].items()
-                }
-            if "closed_record_blocks" in values:
-                values["closed_record_blocks"] = frozenset(
-                    MessageKind(k) for k in values["closed_record_blocks"]
-                )
-        except (ValueError, TypeError, AttributeError) as err:
-            raise InvalidFieldError("policy", "values of the documented kinds", str(err)) from err
-        for name in ("consent_enforcement", "check_contact_flags", "honour_suppressions"):
-            if name in values and not isinstance(values[name], bool):
-                raise FieldTypeError(name, "a bool", values[name])
-        return cls(**values)
+        return cls(**data)
 
 
 DEFAULT_POLICY = Policy()
@@ -360,6 +411,13 @@ def _reasons(
                 "the person restricted processing: every preference is Do Not Allow",
             )
         )
+    elif _consents_lapsed(record, at, policy):
+        add(
+            Reason(
+                ReasonCode.GDPR_RESTRICT,
+                "every data consent the person gave is inactive: GDPR consent is Restrict",
+            )
+        )
     _flag_reasons(record, kind, policy, add)
     if policy.consent_enforcement:
         if policy.consent_model is ConsentModel.LEVELS:
@@ -379,6 +437,17 @@ def _reasons(
                     )
                 )
     return reasons
+
+
+def _consents_lapsed(record: Record, at: dt.datetime, policy: Policy) -> bool:
+    return (
+        policy.consent_enforcement
+        and policy.consent_model is ConsentModel.LEVELS
+        and not isinstance(record, Account)
+        and not record.anonymized
+        and bool(record.consents)
+        and not any(c.is_active_at(at) for c in record.consents)
+    )
 
 
 def _channel_reasons(record: Record, kind: MessageKind, add: Any) -> None:

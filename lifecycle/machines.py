@@ -224,16 +224,26 @@ class BatchResult:
         return len(self.errors)
 
 
-@attrs.frozen
+@attrs.define
 class Prepared:
-    """A checked transition of one record, not yet applied; :meth:`commit` applies it."""
+    """A checked transition of one record, not yet applied; :meth:`commit` applies it once."""
 
     record: Stateful
     event: HistoryEvent
     effect: Commit | None = attrs.field(eq=False, repr=False)
+    _committed: bool = attrs.field(default=False, init=False, repr=False)
 
     def commit(self) -> Transitioned:
-        """Apply the effect and the state change; nothing here can refuse."""
+        """Apply the effect and the state change; only a second commit can refuse."""
+        if self._committed:
+            state = self.event.to_state.label
+            raise TransitionNotAllowed(
+                self.event.trigger,
+                state,
+                str(self.record.id),
+                ["this change was already committed"],
+            )
+        self._committed = True
         outcome = self.effect() if self.effect is not None else None
         _apply(self.record, self.event)
         return Transitioned(self.event, outcome)

@@ -116,12 +116,15 @@ class SuppressionList:
 
     def reasons_by_address(
         self, at: dt.datetime, sending_account: str | None = None
-    ) -> dict[str, frozenset[SuppressionReason]]:
-        """Every suppressed address key with its reasons in force at ``at`` (columnar use)."""
+    ) -> dict[str, tuple[SuppressionReason, ...]]:
+        """Every suppressed address key with its reasons in force at ``at``, each once, in
+        the order :meth:`active` lists them (columnar use)."""
         require_aware("at", at)
-        result: dict[str, frozenset[SuppressionReason]] = {}
+        result: dict[str, tuple[SuppressionReason, ...]] = {}
         for address, entries in self._by_address.items():
-            reasons = frozenset(e.reason for e in entries if e.applies(at, sending_account))
+            reasons = tuple(
+                dict.fromkeys(e.reason for e in entries if e.applies(at, sending_account))
+            )
             if reasons:
                 result[address] = reasons
         return result

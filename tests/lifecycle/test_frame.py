@@ -15,6 +15,7 @@ from lifecycle import (
     InvalidStatusError,
     Lead,
     LeadStatus,
+    TransitionNotAllowed,
     fire_frame,
 )
 from lifecycle.definitions import LEAD_LIFECYCLE
@@ -167,3 +168,25 @@ class TestFireFrame:
         with pytest.raises(error):
             fire_frame(frame, record_type, trigger, at=AT, **params)
         pd.testing.assert_frame_equal(frame, before)
+
+
+class TestPrepared:
+    """Lifecycle.prepare checks now and applies on commit, once."""
+
+    def test_prepare_changes_nothing_until_commit(self):
+        """A prepared transition leaves the record as it was until it is committed."""
+        lead = Lead(id="lead-p")
+        prepared = LEAD_LIFECYCLE.prepare(lead, "disqualify", at=AT)
+        assert lead.statuscode == 1
+        assert lead.history == ()
+        prepared.commit()
+        assert lead.statuscode == LeadStatus.LOST.code
+
+    def test_second_commit_refused(self):
+        """Committing twice would apply the change twice: the second commit is refused."""
+        lead = Lead(id="lead-q")
+        prepared = LEAD_LIFECYCLE.prepare(lead, "mark_contacted", at=AT)
+        prepared.commit()
+        with pytest.raises(TransitionNotAllowed, match="already committed"):
+            prepared.commit()
+        assert len(lead.history) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
@@ -40,9 +41,10 @@ from lifecycle import (
     SuppressionReason,
     can_send,
 )
-from lifecycle.eligibility import CLOSED_RECORD_BLOCKS, DEFAULT_KIND_PURPOSES, DEFAULT_PURPOSES
-from lifecycle.eligibility_frame import (
+from lifecycle.columnar import (
+    ANY_CONSENT_COLUMN,
     CONSENT_COLUMNS,
+    HAS_CONSENTS_COLUMN,
     NO_EXPIRY,
     REASON_BITS,
     consent_columns,
@@ -50,10 +52,13 @@ from lifecycle.eligibility_frame import (
     eligibility_frame,
     reason_mask,
 )
+from lifecycle.eligibility import CLOSED_RECORD_BLOCKS, DEFAULT_KIND_PURPOSES, DEFAULT_PURPOSES
 from tests.strategies import NAIVE, STARTS
 
 AT = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 """The moment the strategies centre every date on, so decisions hit the boundaries."""
+UNTIL_COLUMNS = (ANY_CONSENT_COLUMN, *CONSENT_COLUMNS)
+"""``consent_until_0`` … ``consent_until_5``: every column holding consent expiries."""
 
 _US = dt.timedelta(microseconds=1)
 _DAY = dt.timedelta(days=1)
@@ -193,9 +198,13 @@ def suppression_entries(draw: st.DrawFn) -> Suppression:
     )
 
 
-suppression_lists = st.none() | st.lists(suppression_entries(), max_size=8).map(
-    lambda entries: SuppressionList(tuple(entries))
-)
+def _suppression_lists(*, min_size: int = 0) -> st.SearchStrategy[SuppressionList]:
+    return st.lists(suppression_entries(), min_size=min_size, max_size=8).map(
+        lambda entries: SuppressionList(tuple(entries))
+    )
+
+
+suppression_lists = st.none() | _suppression_lists()
 """No list, or a list whose entries may overlap on one address, in any insertion order."""
 
 contact_point_consents = st.builds(
@@ -208,9 +217,15 @@ contact_point_consents = st.builds(
     st.sampled_from(["commercial", *PURPOSES]),
     st.sampled_from([None, *TOPICS]),
 )
-ledgers = st.none() | st.lists(contact_point_consents, max_size=10).map(
-    lambda consents: ContactPointLedger(tuple(consents))
-)
+
+
+def _ledgers(*, min_size: int = 0) -> st.SearchStrategy[ContactPointLedger]:
+    return st.lists(contact_point_consents, min_size=min_size, max_size=10).map(
+        lambda consents: ContactPointLedger(tuple(consents))
+    )
+
+
+ledgers = st.none() | _ledgers()
 
 
 @st.composite
@@ -223,11 +238,22 @@ def sends(draw: st.DrawFn, *, wide: bool = True, engine: bool = False) -> dict[s
         "kind": draw(st.sampled_from(kinds)),
         "at": draw(st.just(AT) if engine else st.just(AT) | moments(wide=wide)),
         "policy": draw(policies(engine=engine)),
-        "suppressions": draw(suppression_lists.filter(bool) if engine else suppression_lists),
-        "contact_points": draw(ledgers.filter(bool) if engine else ledgers),
+        # Drawn non-empty rather than filtered out: heavy filtering fails Hypothesis's health
+        # check now and then.
+        "suppressions": draw(_suppression_lists(min_size=1) if engine else suppression_lists),
+        "contact_points": draw(_ledgers(min_size=1) if engine else ledgers),
         "topic": draw(st.sampled_from(TOPICS)),
         "sending_account": draw(st.sampled_from(ACCOUNTS)),
     }
+
+
+def levels_enforced(send: dict[str, Any]) -> dict[str, Any]:
+    """``send`` with consent levels enforced, so D11 minimums and GDPR Restrict from lapsed
+    consents apply."""
+    policy = attrs.evolve(
+        send["policy"], consent_enforcement=True, consent_model=ConsentModel.LEVELS
+    )
+    return {**send, "policy": policy}
 
 
 def expected(records: list[Record], send: dict[str, Any]) -> list[Any]:
@@ -253,7 +279,7 @@ class TestSameAsCanSend:
 
     @settings(max_examples=300)
     @given(records=st.lists(records(), max_size=25), send=sends())
-    def test_every_row_matches(self, records, send):
+    def test_every_row_matches(self, records: list[Record], send: dict[str, Any]) -> None:
         """Random records, kind, moment, policy, suppressions and ledger: same allowed flag and
         the same reason codes in the same order on every row."""
         result = decide_frame(eligibility_frame(records), **send)
@@ -261,35 +287,49 @@ class TestSameAsCanSend:
         assert list(result["id"]) == [r.id for r in records]
 
     @given(records=st.lists(records(), max_size=25), send=sends(engine=True))
-    def test_marketing_engine_rules_match(self, records, send):
+    def test_marketing_engine_rules_match(
+        self, records: list[Record], send: dict[str, Any]
+    ) -> None:
         """Suppressions (several per address, in any order, per sending account) and contact-point
         consent under every enforcement model: same decisions as can_send."""
         assert_same(decide_frame(eligibility_frame(records), **send), expected(records, send))
 
+    @given(
+        records=st.lists(records(wide=False), max_size=25),
+        send=sends(wide=False).map(levels_enforced),
+    )
+    def test_consent_level_rules_match(self, records: list[Record], send: dict[str, Any]) -> None:
+        """Consent levels enforced, consents expiring around ``at``: the D11 minimums (phone and
+        postal included) and GDPR Restrict when every consent is inactive decide the same."""
+        assert_same(decide_frame(eligibility_frame(records), **send), expected(records, send))
+
     @given(records=st.lists(records(wide=False), max_size=25), send=sends(wide=False))
-    def test_a_frame_built_from_an_export_matches(self, records, send):
+    def test_a_frame_built_from_an_export_matches(
+        self, records: list[Record], send: dict[str, Any]
+    ) -> None:
         """A frame as a data team would build it (record_type and statecode as plain values,
-        no deleted/email_key columns, consent columns as float epoch seconds or
+        no deleted/email_key columns, consent_until_0..5 as float epoch seconds or
         datetime64[ns]) decides the same."""
         frame = eligibility_frame(records)
         export = frame.drop(columns=["deleted", "email_key", "id"]).assign(
             record_type=frame["record_type"].astype(str),
             statecode=frame["statecode"].astype("float64"),
         )
-        as_seconds = export.assign(**{c: _epoch_seconds(frame[c]) for c in CONSENT_COLUMNS})
-        as_ns = export.assign(**{c: _nanoseconds(frame[c]) for c in CONSENT_COLUMNS})
+        as_seconds = export.assign(**{c: _epoch_seconds(frame[c]) for c in UNTIL_COLUMNS})
+        as_ns = export.assign(**{c: _nanoseconds(frame[c]) for c in UNTIL_COLUMNS})
         decisions = expected(records, send)
         assert_same(decide_frame(as_seconds, **send), decisions)
         assert_same(decide_frame(as_ns, **send), decisions)
 
     @given(records=st.lists(records(), max_size=25))
-    def test_consent_columns_from_a_consent_table(self, records):
+    def test_consent_columns_from_a_consent_table(self, records: list[Record]) -> None:
         """consent_columns over a table of the records' consents, joined on id, gives the
-        very columns eligibility_frame computes."""
+        very consent_until_0..5 columns eligibility_frame computes, and has_consents for the
+        records it lists (the others are left out of the table: no consents)."""
         frame = eligibility_frame(records)
         table = pd.DataFrame(
             {
-                "record_id": [r.id for r in records for _ in r.consents],
+                "record_id": pd.Series([r.id for r in records for _ in r.consents], dtype=object),
                 "level": [int(c.level) for r in records for c in r.consents],
                 "status": [c.status.value for r in records for c in r.consents],
                 "valid_until": pd.Series(
@@ -298,10 +338,15 @@ class TestSameAsCanSend:
             }
         )
         table["valid_until"] = pd.to_datetime(table["valid_until"], utc=True).dt.as_unit("us")
-        joined = frame[["id"]].join(consent_columns(table), on="id")
-        for column in CONSENT_COLUMNS:
+        columns = consent_columns(table)
+        assert list(columns.columns) == [*UNTIL_COLUMNS, HAS_CONSENTS_COLUMN]
+        assert columns[HAS_CONSENTS_COLUMN].dtype == np.bool_
+        assert columns[HAS_CONSENTS_COLUMN].all()
+        joined = frame[["id"]].join(columns, on="id")
+        for column in UNTIL_COLUMNS:
             assert joined[column].dtype == frame[column].dtype
             pd.testing.assert_series_equal(joined[column], frame[column], check_names=False)
+        assert list(joined[HAS_CONSENTS_COLUMN].notna()) == list(frame[HAS_CONSENTS_COLUMN])
 
 
 def _epoch_seconds(column: pd.Series) -> pd.Series:
@@ -309,13 +354,25 @@ def _epoch_seconds(column: pd.Series) -> pd.Series:
     seconds = ints / 1e6
     seconds[column.isna().to_numpy()] = np.nan
     seconds[column.to_numpy() == NO_EXPIRY] = np.inf
-    return pd.Series(seconds, index=column.index)
+    result: pd.Series = pd.Series(seconds, index=column.index)
+    return result
 
 
 def _nanoseconds(column: pd.Series) -> pd.Series:
     limit = pd.Timestamp.max.tz_localize("UTC")
     clipped = column.where(column.isna() | (column < limit), limit)
-    return clipped.dt.as_unit("ns")
+    result: pd.Series = clipped.dt.as_unit("ns")
+    return result
+
+
+def _as_column_type(frame: pd.DataFrame, column_type: str) -> pd.DataFrame:
+    """``frame`` with its consent_until_0..5 columns as ``column_type``."""
+    if column_type == "epoch-seconds":
+        return frame.assign(**{c: _epoch_seconds(frame[c]) for c in UNTIL_COLUMNS})
+    if column_type == "datetime64[ns]":
+        return frame.assign(**{c: _nanoseconds(frame[c]) for c in UNTIL_COLUMNS})
+    assert column_type == "datetime64[us]"
+    return frame
 
 
 # --- frames from records ------------------------------------------------------------------
@@ -324,18 +381,18 @@ def _nanoseconds(column: pd.Series) -> pd.Series:
 class TestEligibilityFrame:
     """eligibility_frame writes the documented columns."""
 
-    def test_columns_and_types(self):
+    def test_columns_and_types(self) -> None:
         """One row per record; categorical record_type, nullable statecode, UTC consent columns."""
         frame = eligibility_frame([Lead(id="l1"), Contact(id="c1"), Account(id="a1")])
         assert list(frame["record_type"]) == ["lead", "contact", "account"]
         assert isinstance(frame["record_type"].dtype, pd.CategoricalDtype)
         assert str(frame["statecode"].dtype) == "Int8"
-        for column in CONSENT_COLUMNS:
+        for column in ("consent_until_0", *CONSENT_COLUMNS):
             assert str(frame[column].dtype) == "datetime64[us, UTC]"
-        for flag in ("deleted", "anonymized", "consent_restricted", "donotemail"):
+        for flag in ("deleted", "anonymized", "consent_restricted", "donotemail", "has_consents"):
             assert frame[flag].dtype == np.bool_
 
-    def test_deleted_record_has_no_statecode(self):
+    def test_deleted_record_has_no_statecode(self) -> None:
         """A deleted record's statecode is missing and its deleted flag set."""
         lead = Lead(id="l1")
         lead.delete()
@@ -343,7 +400,7 @@ class TestEligibilityFrame:
         assert frame["statecode"].isna().all()
         assert frame["deleted"].all()
 
-    def test_consent_until_is_cumulative_over_levels(self):
+    def test_consent_until_is_cumulative_over_levels(self) -> None:
         """consent_until_k is the latest expiry among Active consents of level ≥ k; no expiry is
         NO_EXPIRY; inactive consents and absent levels leave NaT."""
         later = AT + 30 * _DAY
@@ -356,18 +413,43 @@ class TestEligibilityFrame:
             ]
         )
         row = eligibility_frame([record]).iloc[0]
+        assert row["consent_until_0"] == NO_EXPIRY
         assert row["consent_until_1"] == NO_EXPIRY
         assert row["consent_until_2"] == NO_EXPIRY
         assert row["consent_until_3"] == pd.Timestamp(later)
         assert row["consent_until_4"] == pd.Timestamp(AT)
         assert pd.isna(row["consent_until_5"])
+        assert row["has_consents"]
 
-    def test_email_key_is_normalised(self):
+    def test_consent_until_0_and_has_consents(self) -> None:
+        """consent_until_0 counts Active consents of every level, level 0 included;
+        has_consents says whether the record has a consent of any status."""
+        later = AT + 30 * _DAY
+        level_zero = Contact(
+            consents=[
+                DataConsent(level=ConsentLevel.NONE, valid_until=later),
+                DataConsent(level=ConsentLevel.PROFILING, status=ConsentStatus.CANCELLED),
+            ]
+        )
+        all_inactive = Lead(
+            consents=[
+                DataConsent(level=ConsentLevel.MARKETING, status=ConsentStatus.EXPIRED),
+                DataConsent(level=ConsentLevel.PROFILING, status=ConsentStatus.CANCELLED),
+            ]
+        )
+        frame = eligibility_frame([level_zero, all_inactive, Contact(), Account()])
+        assert list(frame["has_consents"]) == [True, True, False, False]
+        assert frame["consent_until_0"].iloc[0] == pd.Timestamp(later)
+        assert frame["consent_until_0"].iloc[1:].isna().all()
+        for column in CONSENT_COLUMNS:
+            assert frame[column].isna().all()
+
+    def test_email_key_is_normalised(self) -> None:
         """email_key strips and casefolds, as suppression lists and ledgers key addresses."""
         frame = eligibility_frame([Contact(emailaddress1=" Ada@Example.COM "), Contact()])
         assert list(frame["email_key"]) == ["ada@example.com", None]
 
-    def test_rejects_what_is_not_a_record(self):
+    def test_rejects_what_is_not_a_record(self) -> None:
         """Anything but Lead/Contact/Account raises FieldTypeError."""
         with pytest.raises(FieldTypeError, match="'records'"):
             eligibility_frame([Lead(), "not a record"])  # type: ignore[list-item]
@@ -384,10 +466,18 @@ def _suppressed(*entries: tuple[str, SuppressionReason]) -> SuppressionList:
     )
 
 
+_NO_CONSENT = Policy(consent_enforcement=False)
+
+
+def _until(*values: Any) -> pd.Series:
+    """A hand-built consent_until_k column: aware datetimes, NO_EXPIRY or None (no consent)."""
+    return pd.Series([pd.NaT if v is None else v for v in values], dtype="datetime64[us, UTC]")
+
+
 class TestDecideFrame:
     """decide_frame's columns, compact reasons and typed errors."""
 
-    def test_result_columns_and_index(self):
+    def test_result_columns_and_index(self) -> None:
         """The result keeps the frame's index and has id, allowed, reason_mask and reasons."""
         frame = eligibility_frame([Contact(id="c1"), Contact(id="c2", emailaddress1="a@b.co")])
         frame.index = pd.Index([10, 20])
@@ -399,13 +489,13 @@ class TestDecideFrame:
         assert result["reasons"].iloc[0] == ("no-email-address",)
         assert result["reasons"].iloc[1] == ()
 
-    def test_rows_with_the_same_reasons_share_one_tuple(self):
+    def test_rows_with_the_same_reasons_share_one_tuple(self) -> None:
         """reasons are decoded per distinct mask: equal rows hold the very same tuple object."""
         frame = eligibility_frame([Contact() for _ in range(5)])
         reasons = decide_frame(frame, MessageKind.COMMERCIAL, at=AT)["reasons"]
         assert len({id(r) for r in reasons}) == 1
 
-    def test_empty_frame(self):
+    def test_empty_frame(self) -> None:
         """No rows, no decisions."""
         result = decide_frame(eligibility_frame([]), MessageKind.COMMERCIAL, at=AT)
         assert len(result) == 0
@@ -424,7 +514,9 @@ class TestDecideFrame:
             ),
         ],
     )
-    def test_suppression_reasons_keep_the_list_order(self, entries, codes):
+    def test_suppression_reasons_keep_the_list_order(
+        self, entries: list[SuppressionReason], codes: tuple[str, ...]
+    ) -> None:
         """An address suppressed twice lists its reasons in the list's order, as can_send does."""
         record = Contact(emailaddress1="Ada@example.com")
         suppressions = _suppressed(*(("ada@example.com", e) for e in entries))
@@ -441,7 +533,40 @@ class TestDecideFrame:
         )
         assert result["reasons"].iloc[0] == codes == decision.codes
 
-    def test_reason_mask_selects_rows(self):
+    def test_reasons_by_address_is_ordered(self) -> None:
+        """reasons_by_address (what decide_frame reads): per address key, the reasons in force
+        as a tuple, each once, in the order the list holds them; lapsed and other accounts'
+        entries left out."""
+        hard, spam = SuppressionReason.HARD_BOUNCE, SuppressionReason.SPAM_COMPLAINT
+        opt_out = SuppressionReason.SENDING_ACCOUNT_OPT_OUT
+        suppressions = SuppressionList(
+            (
+                Suppression(address="Ada@Example.com", reason=spam, since=AT - _DAY),
+                Suppression(address="ada@example.com", reason=hard, since=AT - _DAY),
+                Suppression(address="ada@example.com", reason=spam, since=AT - 2 * _DAY),
+                Suppression(
+                    address="grace@example.org", reason=hard, since=AT - 2 * _DAY, until=AT
+                ),
+                Suppression(
+                    address="grace@example.org",
+                    reason=opt_out,
+                    since=AT - _DAY,
+                    sending_account="acct-a",
+                ),
+                Suppression(address="alan@example.net", reason=hard, since=AT + _US),
+            )
+        )
+        assert suppressions.reasons_by_address(AT) == {"ada@example.com": (spam, hard)}
+        assert suppressions.reasons_by_address(AT, "acct-a") == {
+            "ada@example.com": (spam, hard),
+            "grace@example.org": (opt_out,),
+        }
+        assert suppressions.reasons_by_address(AT + _US, "acct-b") == {
+            "ada@example.com": (spam, hard),
+            "alan@example.net": (hard,),
+        }
+
+    def test_reason_mask_selects_rows(self) -> None:
         """reason_mask(code) picks the rows refused for that reason."""
         frame = eligibility_frame(
             [Contact(emailaddress1="a@b.co", donotemail=True), Contact(emailaddress1="c@d.co")]
@@ -450,43 +575,72 @@ class TestDecideFrame:
         hit = (result["reason_mask"] & reason_mask(ReasonCode.DONOTEMAIL)) != 0
         assert list(hit) == [True, False]
 
-    def test_reason_bits_follow_the_enum(self):
+    def test_reason_bits_follow_the_enum(self) -> None:
         """Bit i is the i-th ReasonCode."""
         assert [REASON_BITS[c] for c in ReasonCode] == [1 << i for i in range(len(ReasonCode))]
         with pytest.raises(FieldTypeError):
             reason_mask("donotemail")  # type: ignore[arg-type]
 
-    def test_missing_columns_are_all_named(self):
-        """A frame without the columns the send reads: one error naming every missing one."""
+    @pytest.mark.parametrize(
+        ("kind", "policy", "missing"),
+        [
+            (
+                MessageKind.COMMERCIAL,
+                DEFAULT_POLICY,
+                ["emailaddress1", "donotemail", "donotbulkemail", "consent_until_4"],
+            ),
+            (MessageKind.PHONE, DEFAULT_POLICY, ["telephone1", "donotphone", "consent_until_4"]),
+            (
+                MessageKind.POSTAL,
+                DEFAULT_POLICY,
+                ["address1_line1", "donotpostalmail", "consent_until_4"],
+            ),
+            (MessageKind.PHONE, _NO_CONSENT, ["telephone1", "donotphone"]),
+            (MessageKind.POSTAL, _NO_CONSENT, ["address1_line1", "donotpostalmail"]),
+            (MessageKind.MANUAL, DEFAULT_POLICY, ["emailaddress1", "donotemail"]),
+        ],
+        ids=["commercial", "phone", "postal", "phone-no-consent", "postal-no-consent", "manual"],
+    )
+    def test_missing_columns_are_all_named(
+        self, kind: MessageKind, policy: Policy, missing: list[str]
+    ) -> None:
+        """A frame without the columns the send reads: one error naming every missing one
+        (campaign calls and letters need Marketing consent when levels are enforced)."""
         frame = pd.DataFrame({"record_type": ["contact"], "statecode": [0]})
         with pytest.raises(InvalidFieldError) as info:
-            decide_frame(frame, MessageKind.COMMERCIAL, at=AT)
-        assert info.value.got == [
-            "emailaddress1",
-            "donotemail",
-            "donotbulkemail",
-            "consent_until_4",
-        ]
+            decide_frame(frame, kind, at=AT, policy=policy)
+        assert info.value.got == missing
 
-    def test_minimal_frame_for_a_phone_campaign(self):
-        """Only what phone sends read is required; absent optional columns take their defaults."""
+    def test_minimal_frame_for_a_phone_campaign(self) -> None:
+        """Only what phone sends read is required (the number, donotphone and, with levels
+        enforced, consent_until_4); absent optional columns take their defaults."""
         frame = pd.DataFrame(
             {
-                "record_type": ["lead", "account", "contact"],
-                "statecode": [2, 0, None],
-                "telephone1": ["+1 555 0100", None, "+1 555 0101"],
-                "donotphone": [False, False, True],
+                "record_type": ["lead", "account", "contact", "contact"],
+                "statecode": [2, 0, None, 0],
+                "telephone1": ["+1 555 0100", None, "+1 555 0101", "+1 555 0102"],
+                "donotphone": [False, False, True, False],
+                "consent_until_4": _until(NO_EXPIRY, None, AT + _DAY, AT),
             }
         )
         result = decide_frame(frame, MessageKind.PHONE, at=AT)
         assert list(result["reasons"]) == [
             ("lead-disqualified",),
-            ("no-phone-number",),
+            ("no-phone-number", "account-holds-no-consent"),
             ("record-deleted", "donotphone"),
+            ("consent-below-marketing",),
         ]
         assert "id" not in result.columns
+        without_consent = frame.drop(columns=["consent_until_4"])
+        result = decide_frame(without_consent, MessageKind.PHONE, at=AT, policy=_NO_CONSENT)
+        assert list(result["reasons"]) == [
+            ("lead-disqualified",),
+            ("no-phone-number",),
+            ("record-deleted", "donotphone"),
+            (),
+        ]
 
-    def test_unknown_record_type(self):
+    def test_unknown_record_type(self) -> None:
         """record_type outside lead/contact/account raises InvalidFieldError."""
         frame = pd.DataFrame(
             {
@@ -494,22 +648,24 @@ class TestDecideFrame:
                 "statecode": [0, 0],
                 "telephone1": ["+1 555 0100", None],
                 "donotphone": [False, False],
+                "consent_until_4": _until(NO_EXPIRY, NO_EXPIRY),
             }
         )
         with pytest.raises(InvalidFieldError, match="record_type") as info:
             decide_frame(frame, MessageKind.PHONE, at=AT)
         assert info.value.got == ["opportunity"]
 
-    def test_statecode_must_exist_for_the_type(self):
+    def test_statecode_must_exist_for_the_type(self) -> None:
         """A contact cannot be in statecode 2; the row is named."""
         frame = pd.DataFrame(
             {"record_type": ["lead", "contact"], "statecode": [2, 2], "address1_line1": ["x", "y"]}
         )
         frame["donotpostalmail"] = False
+        frame["consent_until_4"] = _until(NO_EXPIRY, NO_EXPIRY)
         with pytest.raises(InvalidStatusError, match="row 1"):
             decide_frame(frame, MessageKind.POSTAL, at=AT)
 
-    def test_naive_consent_column_is_refused(self):
+    def test_naive_consent_column_is_refused(self) -> None:
         """consent_until_k must be timezone-aware (or float epoch seconds)."""
         frame = eligibility_frame([Contact(emailaddress1="a@b.co")])
         frame["consent_until_4"] = pd.Series([dt.datetime(2030, 1, 1)])
@@ -529,7 +685,7 @@ class TestDecideFrame:
         ],
         ids=["frame", "kind", "policy", "naive-at", "str-at", "suppressions", "ledger"],
     )
-    def test_bad_arguments(self, arguments, error):
+    def test_bad_arguments(self, arguments: dict[str, Any], error: type[Exception]) -> None:
         """Each bad argument raises its typed error before anything is computed."""
         call: dict[str, Any] = {
             "frame": eligibility_frame([Contact()]),
@@ -542,35 +698,60 @@ class TestDecideFrame:
             decide_frame(frame, kind, **call)
 
 
-_NO_CONSENT = Policy(consent_enforcement=False)
-
-
 class TestConsentBoundaries:
     """A consent counts while ``valid_until > at``: expiring at ``at`` is already expired."""
 
     @pytest.mark.parametrize(
-        ("offset", "allowed"),
-        [(-_US, False), (dt.timedelta(0), False), (_US, True), (None, True)],
+        ("offset", "codes"),
+        [
+            (-_US, ("gdpr-restrict", "consent-below-marketing")),
+            (dt.timedelta(0), ("gdpr-restrict", "consent-below-marketing")),
+            (_US, ()),
+            (None, ()),
+        ],
         ids=["expired", "expires-at-at", "one-microsecond-left", "no-expiry"],
     )
     @pytest.mark.parametrize("column_type", ["datetime64[us]", "datetime64[ns]", "epoch-seconds"])
-    def test_marketing_consent_around_at(self, offset, allowed, column_type):
-        """Every column type agrees with can_send at the boundary, to the microsecond."""
+    def test_marketing_consent_around_at(
+        self, offset: dt.timedelta | None, codes: tuple[str, ...], column_type: str
+    ) -> None:
+        """Every column type agrees with can_send at the boundary, to the microsecond; once
+        the only consent has expired the contact is also GDPR Restrict."""
         at = (AT + 7 * _US).astimezone(dt.timezone(dt.timedelta(hours=2)))
         until = None if offset is None else at + offset
         record = Contact(emailaddress1="a@b.co", consents=[DataConsent(level=4, valid_until=until)])
-        frame = eligibility_frame([record])
-        if column_type == "epoch-seconds":
-            frame["consent_until_4"] = _epoch_seconds(frame["consent_until_4"])
-        elif column_type == "datetime64[ns]":
-            frame["consent_until_4"] = _nanoseconds(frame["consent_until_4"])
+        frame = _as_column_type(eligibility_frame([record]), column_type)
         result = decide_frame(frame, MessageKind.COMMERCIAL, at=at)
-        assert can_send(record, MessageKind.COMMERCIAL, at=at).allowed is allowed
-        assert list(result["allowed"]) == [allowed]
-        if not allowed:
-            assert result["reasons"].iloc[0] == ("consent-below-marketing",)
+        assert can_send(record, MessageKind.COMMERCIAL, at=at).codes == codes
+        assert list(result["allowed"]) == [codes == ()]
+        assert list(result["reasons"]) == [codes]
 
-    def test_no_expiry_beats_the_latest_moment(self):
+    @pytest.mark.parametrize(
+        ("offset", "codes"),
+        [
+            (-_US, ("gdpr-restrict",)),
+            (dt.timedelta(0), ("gdpr-restrict",)),
+            (_US, ()),
+            (None, ()),
+        ],
+        ids=["expired", "expires-at-at", "one-microsecond-left", "no-expiry"],
+    )
+    @pytest.mark.parametrize("column_type", ["datetime64[us]", "datetime64[ns]", "epoch-seconds"])
+    def test_level_zero_consent_around_at(
+        self, offset: dt.timedelta | None, codes: tuple[str, ...], column_type: str
+    ) -> None:
+        """consent_until_0 decides GDPR Restrict for kinds that need no consent level: a
+        level-0 consent keeps manual email going until the microsecond it expires."""
+        at = (AT + 7 * _US).astimezone(dt.timezone(dt.timedelta(hours=-5)))
+        until = None if offset is None else at + offset
+        record = Lead(emailaddress1="a@b.co", consents=[DataConsent(level=0, valid_until=until)])
+        frame = _as_column_type(eligibility_frame([record]), column_type)
+        result = decide_frame(frame, MessageKind.MANUAL, at=at)
+        assert can_send(record, MessageKind.MANUAL, at=at).codes == codes
+        assert list(result["allowed"]) == [codes == ()]
+        assert list(result["reasons"]) == [codes]
+
+    def test_no_expiry_beats_the_latest_moment(self) -> None:
         """NO_EXPIRY still counts at the last representable moment."""
         record = Contact(emailaddress1="a@b.co", consents=[DataConsent(level=5)])
         at = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -582,21 +763,27 @@ class TestConsentBoundaries:
 class TestHandBuiltFrames:
     """What only a hand-built frame can say, decided the safe way."""
 
-    def test_deleted_flag_wins_over_statecode(self):
-        """deleted=True with a closed statecode: deleted, not also disqualified."""
+    def test_deleted_flag_wins_over_statecode(self) -> None:
+        """deleted=True with a closed statecode: deleted, not also closed (as can_send)."""
         frame = pd.DataFrame(
             {
-                "record_type": ["lead", "contact"],
-                "statecode": [2, 1],
-                "deleted": [True, False],
-                "address1_line1": ["1 Row", "2 Row"],
-                "donotpostalmail": [False, False],
+                "record_type": ["lead", "lead", "contact", "contact"],
+                "statecode": [2, 1, 1, 1],
+                "deleted": [True, True, True, False],
+                "address1_line1": ["1 Row", "2 Row", "3 Row", "4 Row"],
+                "donotpostalmail": [False, False, False, False],
+                "consent_until_4": _until(NO_EXPIRY, NO_EXPIRY, NO_EXPIRY, NO_EXPIRY),
             }
         )
         result = decide_frame(frame, MessageKind.POSTAL, at=AT)
-        assert list(result["reasons"]) == [("record-deleted",), ("contact-inactive",)]
+        assert list(result["reasons"]) == [
+            ("record-deleted",),
+            ("record-deleted",),
+            ("record-deleted",),
+            ("contact-inactive",),
+        ]
 
-    def test_gdpr_restrict_is_honoured_on_any_row(self):
+    def test_gdpr_restrict_is_honoured_on_any_row(self) -> None:
         """consent_restricted blocks whatever row carries it (records: leads and contacts)."""
         frame = pd.DataFrame(
             {
@@ -610,7 +797,76 @@ class TestHandBuiltFrames:
         result = decide_frame(frame, MessageKind.MANUAL, at=AT)
         assert list(result["reasons"]) == [("gdpr-restrict",)]
 
-    def test_missing_flags_and_blank_strings(self):
+    def test_lapsed_consents_are_restrict_on_leads_and_contacts(self) -> None:
+        """has_consents with no Active consent left at ``at`` (consent_until_0 missing or not
+        after ``at``) is GDPR Restrict on leads and contacts; not on accounts, anonymized rows
+        or rows without consents; an explicitly restricted row gets the reason once."""
+        frame = pd.DataFrame(
+            {
+                "record_type": ["lead", "contact", "contact", "account", "contact", "lead", "lead"],
+                "statecode": [0, 0, 0, 0, 0, 0, 0],
+                "emailaddress1": ["a@b.co"] * 7,
+                "donotemail": [False] * 7,
+                "anonymized": [False, False, False, False, True, False, False],
+                "consent_restricted": [False, False, False, False, False, True, False],
+                "has_consents": [True, True, True, True, True, True, False],
+                "consent_until_0": _until(None, AT, AT + _US, None, None, None, None),
+            }
+        )
+        result = decide_frame(frame, MessageKind.MANUAL, at=AT)
+        assert list(result["reasons"]) == [
+            ("gdpr-restrict",),
+            ("gdpr-restrict",),
+            (),
+            (),
+            ("record-anonymized",),
+            ("gdpr-restrict",),
+            (),
+        ]
+        restrict = REASON_BITS[ReasonCode.GDPR_RESTRICT]
+        anonymized = REASON_BITS[ReasonCode.RECORD_ANONYMIZED]
+        assert list(result["reason_mask"]) == [restrict, restrict, 0, 0, anonymized, restrict, 0]
+
+    def test_lapsed_consents_only_with_levels_enforced(self) -> None:
+        """Consent enforcement off, or contact-point consent: lapsed consents restrict nothing."""
+        frame = pd.DataFrame(
+            {
+                "record_type": ["contact"],
+                "statecode": [0],
+                "emailaddress1": ["a@b.co"],
+                "donotemail": [False],
+                "has_consents": [True],
+                "consent_until_0": _until(None),
+            }
+        )
+        assert decide_frame(frame, MessageKind.MANUAL, at=AT)["reasons"].iloc[0] == (
+            "gdpr-restrict",
+        )
+        for policy in (_NO_CONSENT, Policy(consent_model=ConsentModel.CONTACT_POINTS)):
+            result = decide_frame(frame, MessageKind.MANUAL, at=AT, policy=policy)
+            assert list(result["reasons"]) == [()]
+
+    def test_without_has_consents_the_lapse_rule_is_skipped(self) -> None:
+        """A hand-built frame without has_consents is not checked for lapsed consents, even
+        with consent_until_0 present; the level rules still apply."""
+        frame = pd.DataFrame(
+            {
+                "record_type": ["contact", "lead"],
+                "statecode": [0, 0],
+                "emailaddress1": ["a@b.co", "c@d.co"],
+                "donotemail": [False, False],
+                "donotbulkemail": [False, False],
+                "consent_until_0": _until(None, AT - _DAY),
+                "consent_until_4": _until(None, AT - _DAY),
+            }
+        )
+        assert list(decide_frame(frame, MessageKind.MANUAL, at=AT)["reasons"]) == [(), ()]
+        assert list(decide_frame(frame, MessageKind.COMMERCIAL, at=AT)["reasons"]) == [
+            ("consent-below-marketing",),
+            ("consent-below-marketing",),
+        ]
+
+    def test_missing_flags_and_blank_strings(self) -> None:
         """Missing flags count as false; empty strings as no address; email_key is derived."""
         frame = pd.DataFrame(
             {
@@ -634,7 +890,7 @@ class TestHandBuiltFrames:
 class TestClosedRecordsOnTheFrame:
     """D7 on the columnar path, spelled out for the common cases."""
 
-    def test_commercial_refuses_closed_records_transactional_reaches_them(self):
+    def test_commercial_refuses_closed_records_transactional_reaches_them(self) -> None:
         """Inactive contacts and disqualified leads are refused commercial email and still get
         transactional and manual email."""
         inactive = Contact(
@@ -646,3 +902,23 @@ class TestClosedRecordsOnTheFrame:
         assert list(commercial["reasons"]) == [("contact-inactive",), ("lead-disqualified",)]
         for kind in (MessageKind.TRANSACTIONAL, MessageKind.MANUAL, MessageKind.WORKFLOW):
             assert decide_frame(frame, kind, at=AT, policy=_NO_CONSENT)["allowed"].all()
+
+
+class TestLapseColumns:
+    """A frame that says it carries consents must carry their expiry too."""
+
+    def test_has_consents_without_any_consent_column_is_named(self):
+        """has_consents without consent_until_0 is a typed error naming the column."""
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {
+                "record_type": ["lead"],
+                "statecode": [0],
+                "emailaddress1": ["a@b.co"],
+                "donotemail": [False],
+                "has_consents": [True],
+            }
+        )
+        with pytest.raises(InvalidFieldError, match="consent_until_0"):
+            decide_frame(frame, MessageKind.MANUAL, at=AT)

@@ -38,6 +38,11 @@ column                   meaning
 ``donotsendmm``,
 ``donotphone``,
 ``donotpostalmail``
+``has_consents``         bool: the record has data consents of any status. With levels
+                         enforced, a lead or contact whose consents are all inactive at
+                         ``at`` is GDPR Restrict; leave the column out to skip that rule
+``consent_until_0``      latest ``valid_until`` among Active consents of any level; needed
+                         with ``has_consents``
 ``consent_until_1`` …    for k = 1..5: the latest ``valid_until`` among the record's *Active*
 ``consent_until_5``      data consents of level ≥ k; :data:`NO_EXPIRY` when one of them never
                          expires; missing (NaT/NaN) when there is none. The record's consent
@@ -68,7 +73,8 @@ once per row, and shares one tuple between rows with the same reasons.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -97,10 +103,16 @@ RECORD_TYPES = ("lead", "contact", "account")
 """The ``record_type`` values, in the categorical order :func:`eligibility_frame` writes."""
 
 _LEAD, _CONTACT, _ACCOUNT = range(3)
+_FLAGS = ("donotemail", "donotbulkemail", "donotsendmm", "donotphone", "donotpostalmail")
+_ACTIVE = ConsentStatus.ACTIVE
 _TYPE_OF: dict[type[Record], str] = {Lead: "lead", Contact: "contact", Account: "account"}
 
 CONSENT_COLUMNS = tuple(f"consent_until_{k}" for k in range(1, 6))
 """``consent_until_1`` … ``consent_until_5``."""
+ANY_CONSENT_COLUMN = "consent_until_0"
+"""The latest ``valid_until`` among Active consents of any level (0 included)."""
+HAS_CONSENTS_COLUMN = "has_consents"
+"""Whether the record has any data consent, whatever its status."""
 
 _INT64_MIN = int(np.iinfo(np.int64).min)
 _INT64_MAX = int(np.iinfo(np.int64).max)
@@ -128,6 +140,12 @@ code per rule family can apply to a record). Suppression codes come last, in the
 suppression list holds the address's entries, as ``can_send`` lists them."""
 
 
+_SEQ_SHIFT = len(ReasonCode)
+_MASK_BITS = (1 << _SEQ_SHIFT) - 1
+# The suppression order (2 bits per reason) sits above the mask bits in one int64 key.
+assert _SEQ_SHIFT + 2 * len(SuppressionReason) < 63
+
+
 def reason_mask(*codes: ReasonCode) -> int:
     """The ``reason_mask`` bits of ``codes``, e.g. to select rows refused for a reason."""
     mask = 0
@@ -141,30 +159,56 @@ def reason_mask(*codes: ReasonCode) -> int:
 # --------------------------------------------------------------------------- records → frame
 
 
-def _until_us(value: dt.datetime | None) -> int:
-    return _NO_EXPIRY_US if value is None else (value - _EPOCH) // _US
+def _consent_until(records: Sequence[Record]) -> Ints:
+    """``(6, n)`` µs since epoch: row k holds, per record, the latest valid_until among its
+    Active consents of level ≥ k (no expiry: NO_EXPIRY; none: the NaT value).
 
-
-def _consent_until(record: Record) -> list[int] | None:
-    """Per level 1..5: the latest valid_until (µs since epoch) among Active consents of
-    level ≥ k; ``None`` when the record has no Active consent."""
-    best = [_INT64_MIN] * 6
-    found = False
-    for consent in record.consents:
-        if consent.status is ConsentStatus.ACTIVE:
-            found = True
-            level = int(consent.level)
-            until = _until_us(consent.valid_until)
-            if until > best[level]:
-                best[level] = until
-    if not found:
-        return None
-    running = _INT64_MIN
-    result = [0] * 5
-    for k in range(5, 0, -1):
-        running = max(running, best[k])
-        result[k - 1] = running
-    return result
+    Written into plain int lists (no container per record, so the cyclic GC stays quiet
+    however many records are alive)."""
+    n = len(records)
+    u0, u1, u2, u3, u4, u5 = ([_INT64_MIN] * n for _ in range(6))
+    for position, record in enumerate(records):
+        consents = record.consents
+        if not consents:
+            continue
+        best0 = best1 = best2 = best3 = best4 = best5 = _INT64_MIN
+        for consent in consents:
+            if consent.status is not _ACTIVE:
+                continue
+            valid_until = consent.valid_until
+            until = _NO_EXPIRY_US if valid_until is None else (valid_until - _EPOCH) // _US
+            level = consent.level
+            if level >= 5:
+                if until > best5:
+                    best5 = until
+            elif level == 4:
+                if until > best4:
+                    best4 = until
+            elif level == 3:
+                if until > best3:
+                    best3 = until
+            elif level == 2:
+                if until > best2:
+                    best2 = until
+            elif level == 1:
+                if until > best1:
+                    best1 = until
+            elif until > best0:
+                best0 = until
+        if best5 > best4:
+            best4 = best5
+        if best4 > best3:
+            best3 = best4
+        if best3 > best2:
+            best2 = best3
+        if best2 > best1:
+            best1 = best2
+        if best1 > best0:
+            best0 = best1
+        u0[position] = best0
+        u1[position], u2[position], u3[position] = best1, best2, best3
+        u4[position], u5[position] = best4, best5
+    return np.array([u0, u1, u2, u3, u4, u5], dtype=np.int64).reshape(6, n)
 
 
 def _utc_us(values: Ints) -> pd.Series:
@@ -187,46 +231,41 @@ def eligibility_frame(records: Iterable[Record]) -> pd.DataFrame:
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise FieldTypeError("records", "an iterable of Lead, Contact or Account records", records)
     items = list(records)
-    n = len(items)
-    type_codes = np.fromiter((_type_code(r) for r in items), dtype=np.int8, count=n)
+    type_codes = np.array([_type_code(r) for r in items], dtype=np.int8)
     statecodes = [r.state.code for r in items]
-    until = np.full((5, n), _INT64_MIN, dtype=np.int64)
-    for position, record in enumerate(items):
-        if record.consents:
-            levels = _consent_until(record)
-            if levels is not None:
-                until[:, position] = levels
     emails = [r.emailaddress1 for r in items]
+    until = _consent_until(items)
     columns: dict[str, Any] = {
-        "id": [r.id for r in items],
+        "id": _objects([r.id for r in items]),
         "record_type": pd.Categorical.from_codes(type_codes, categories=pd.Index(RECORD_TYPES)),
         "statecode": pd.array(statecodes, dtype="Int8"),
-        "statuscode": np.fromiter((r.status.code for r in items), dtype=np.int8, count=n),
-        "deleted": np.fromiter((c is None for c in statecodes), dtype=np.bool_, count=n),
-        "anonymized": _bools(r.anonymized for r in items),
-        "consent_restricted": _bools(getattr(r, "consent_restricted", False) for r in items),
+        "statuscode": np.array([r.status.code for r in items], dtype=np.int8),
+        "deleted": np.array([c is None for c in statecodes], dtype=np.bool_),
+        "anonymized": np.array([r.anonymized for r in items], dtype=np.bool_),
+        "consent_restricted": np.array(
+            [getattr(r, "consent_restricted", False) for r in items], dtype=np.bool_
+        ),
         "emailaddress1": _objects(emails),
         "email_key": _objects([email_key(e) for e in emails]),
         "telephone1": _objects([r.telephone1 for r in items]),
         "mobilephone": _objects([getattr(r, "mobilephone", None) for r in items]),
         "address1_line1": _objects([r.address1_line1 for r in items]),
     }
-    for flag in ("donotemail", "donotbulkemail", "donotsendmm", "donotphone", "donotpostalmail"):
-        columns[flag] = _bools(getattr(r, flag) for r in items)
-    for k, name in enumerate(CONSENT_COLUMNS):
+    for name in _FLAGS:
+        getter = operator.attrgetter(name)
+        columns[name] = np.array([getter(r) for r in items], dtype=np.bool_)
+    columns[ANY_CONSENT_COLUMN] = _utc_us(until[0])
+    for k, name in enumerate(CONSENT_COLUMNS, start=1):
         columns[name] = _utc_us(until[k])
+    columns[HAS_CONSENTS_COLUMN] = np.array([bool(r.consents) for r in items], dtype=np.bool_)
     return pd.DataFrame(columns)
 
 
 _CODE_OF: dict[type, int] = {kind: RECORD_TYPES.index(name) for kind, name in _TYPE_OF.items()}
 
 
-def _objects(values: list[Any]) -> pd.Series:
+def _objects(values: Sequence[Any]) -> pd.Series:
     return pd.Series(values, dtype=object)
-
-
-def _bools(values: Iterable[bool]) -> Bools:
-    return np.fromiter(values, dtype=np.bool_)
 
 
 def consent_columns(
@@ -243,8 +282,9 @@ def consent_columns(
     (0-5), its status (a :class:`~lifecycle.consent.ConsentStatus` value such as
     ``"active"``) and its ``valid_until`` (timezone-aware datetimes; missing means no
     expiry). The result is indexed by record id, holding only records with an
-    Active consent; join it on the frame's ``id`` (records without a row get NaT,
-    i.e. no consent).
+    consent of any status, with ``has_consents`` true; join it on the frame's ``id``
+    (records without a row get NaT, i.e. no consent, and should get ``has_consents``
+    false).
     """
     if not isinstance(consents, pd.DataFrame):
         raise FieldTypeError("consents", "a pandas DataFrame", consents)
@@ -253,6 +293,9 @@ def consent_columns(
     if missing:
         raise InvalidFieldError("consents", f"a DataFrame with the columns {missing}", missing)
     status = consents[status_column].map(lambda v: v.value if isinstance(v, ConsentStatus) else v)
+    every = pd.Index(
+        pd.unique(consents[id_column].to_numpy()), name=id_column, dtype=consents[id_column].dtype
+    )
     active = consents[(status == ConsentStatus.ACTIVE.value).to_numpy(dtype=np.bool_)]
     until = active[valid_until_column]
     if not isinstance(until.dtype, pd.DatetimeTZDtype):
@@ -267,14 +310,16 @@ def consent_columns(
     ints[until.isna().to_numpy()] = _NO_EXPIRY_US
     levels = pd.to_numeric(active[level_column]).to_numpy()
     ids = active[id_column].to_numpy()
-    index = pd.Index(pd.unique(ids), name=id_column)
+    index = every
     columns: dict[str, pd.Series] = {}
-    for k, name in enumerate(CONSENT_COLUMNS, start=1):
+    for k, name in enumerate((ANY_CONSENT_COLUMN, *CONSENT_COLUMNS)):
         keep = levels >= k
         best = pd.Series(ints[keep]).groupby(ids[keep]).max()
         latest = best.reindex(index, fill_value=_INT64_MIN).to_numpy(dtype=np.int64)
         columns[name] = _utc_us(latest).set_axis(index)
-    return pd.DataFrame(columns, index=index)
+    frame = pd.DataFrame(columns, index=index)
+    frame[HAS_CONSENTS_COLUMN] = True
+    return frame
 
 
 # --------------------------------------------------------------------------- frame → decisions
@@ -400,7 +445,7 @@ class _Frame:
             values = column.to_numpy(dtype=f"datetime64[{unit}]").view(np.int64)
             at_ns = ((at - _EPOCH) // _US) * 1000
             bound = min(max(at_ns // _NS_PER_UNIT[unit], _INT64_MIN), _INT64_MAX - 1)
-            reached = np.asarray(values >= bound, dtype=np.bool_)
+            reached = np.asarray(values > bound, dtype=np.bool_)
             if unit != "ns":  # NO_EXPIRY is representable: it beats every ``at``
                 reached |= values == _NO_EXPIRY_US * 1000 // _NS_PER_UNIT[unit]
             return reached
@@ -461,7 +506,14 @@ def decide_frame(
         raise FieldTypeError("suppressions", "a SuppressionList or None", suppressions)
     if contact_points is not None and not isinstance(contact_points, ContactPointLedger):
         raise FieldTypeError("contact_points", "a ContactPointLedger or None", contact_points)
-    missing = [c for c in _required(kind, policy) if c not in frame.columns]
+    required = _required(kind, policy)
+    if (
+        HAS_CONSENTS_COLUMN in frame.columns
+        and policy.consent_enforcement
+        and policy.consent_model is ConsentModel.LEVELS
+    ):
+        required.append(ANY_CONSENT_COLUMN)
+    missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InvalidFieldError(
             "frame", f"a DataFrame with the columns {kind.value} sends read", missing
@@ -497,7 +549,15 @@ def decide_frame(
         add(lead & live & (states == 1), ReasonCode.LEAD_QUALIFIED)
         add((types == _CONTACT) & live & (states == 1), ReasonCode.CONTACT_INACTIVE)
         add(account & live & (states == 1), ReasonCode.ACCOUNT_INACTIVE)
-    add(cols.flag("consent_restricted"), ReasonCode.GDPR_RESTRICT)
+    restricted = cols.flag("consent_restricted")
+    if (
+        policy.consent_enforcement
+        and policy.consent_model is ConsentModel.LEVELS
+        and cols.has(HAS_CONSENTS_COLUMN)
+    ):
+        lapsed = cols.flag(HAS_CONSENTS_COLUMN) & ~cols.after(ANY_CONSENT_COLUMN, at)
+        restricted = restricted | (person & lapsed & ~cols.flag("anonymized"))
+    add(restricted, ReasonCode.GDPR_RESTRICT)
     # preference flags
     skips = kind.via_marketing_engine and not policy.check_contact_flags
     if kind.is_email and not skips:
@@ -576,7 +636,7 @@ def decide_frame(
 def _ordered(
     suppressions: SuppressionList,
     address: str,
-    reasons: frozenset[SuppressionReason],
+    reasons: tuple[SuppressionReason, ...],
     at: dt.datetime,
     sending_account: str | None,
 ) -> tuple[SuppressionReason, ...]:
@@ -593,11 +653,11 @@ def _decode(mask: Ints, seq: Ints) -> npt.NDArray[np.object_]:
     """The ``reasons`` column: one tuple per distinct (mask, suppression order), shared."""
     if not len(mask):
         return np.empty(0, dtype=object)
-    key = mask | (seq << 32)
+    key = mask | (seq << _SEQ_SHIFT)
     codes, uniques = pd.factorize(key)
     decoded = np.empty(len(uniques), dtype=object)
     for i, value in enumerate(uniques.tolist()):
-        decoded[i] = _codes_of(value & 0xFFFFFFFF, value >> 32)
+        decoded[i] = _codes_of(value & _MASK_BITS, value >> _SEQ_SHIFT)
     return np.asarray(decoded[codes], dtype=object)
 
 
