@@ -122,7 +122,8 @@ def _rows(frame: pd.DataFrame, kind: type[Record], reads: list[str]) -> list[Any
             pair = pairs[(statecode, statuscode)] = _pair(kind, statecode, statuscode, position)
         row = row_type()
         row.id, row.state, row.status = ids[position], pair[0], pair[1]
-        row.modifiedon = row._history = None
+        row.modifiedon = None
+        row._history = ()
         for name, column in zip(reads, columns, strict=True):
             value = defaults[name] if column is None else column[position]
             setattr(row, name, None if _missing(value) else value)

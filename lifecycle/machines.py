@@ -42,7 +42,7 @@ class Stateful(Protocol):
     state: Any
     status: Any
     modifiedon: dt.datetime | None
-    _history: list[HistoryEvent] | None
+    _history: tuple[HistoryEvent, ...]
 
 
 Params = Mapping[str, Any]
@@ -388,10 +388,10 @@ class Lifecycle:
         """
         when = require_aware("at", self.clock() if at is None else at)
         self._check_trigger(trigger, params)
-        if len({id(r) for r in records}) != len(records):
+        if len(set(map(id, records))) != len(records):
             raise InvalidFieldError("records", "distinct records", "a record listed twice")
         errors: dict[int, LeadflowError] = {}
-        events: dict[tuple[Any, int], HistoryEvent] = {}
+        events: dict[Any, HistoryEvent] = {}
         indices: list[int] = []
         planned: list[HistoryEvent] = []
         commits: dict[int, Commit] = {}
@@ -406,10 +406,12 @@ class Lifecycle:
                 try:
                     if len(specs) > 1:
                         chosen = self._choose(record, trigger, specs, params)
-                    elif chosen.guards:
-                        refusals = _refusals(chosen, record, params)
-                        if refusals:
-                            raise self._refusal(record, trigger, refusals)
+                    else:
+                        for guard in chosen.guards:
+                            if guard.check(record, params) is not None:
+                                raise self._refusal(
+                                    record, trigger, _refusals(chosen, record, params)
+                                )
                     if chosen.effect is not None:
                         commit = chosen.effect(record, params, when)
                         if commit is not None:
@@ -417,7 +419,7 @@ class Lifecycle:
                 except LeadflowError as err:
                     errors[index] = err
                     continue
-                key = (record.status, id(chosen))
+                key = record.status if len(specs) == 1 else (record.status, id(chosen))
                 event = events.get(key)
                 if event is None:
                     status = _status_after(chosen, record, params)
@@ -520,11 +522,7 @@ def _apply_planned(records: Sequence[Stateful], plan: BatchPlan) -> None:
         modified = record.modifiedon
         if modified is None or event.at > modified:
             setter(record, "modifiedon", event.at)
-        history = record._history
-        if history is None:
-            setter(record, "_history", [event])
-        else:
-            history.append(event)
+        setter(record, "_history", (*record._history, event) if record._history else (event,))
 
 
 def _apply(record: Stateful, event: HistoryEvent) -> None:
@@ -533,11 +531,7 @@ def _apply(record: Stateful, event: HistoryEvent) -> None:
     setter(record, "status", event.to_status)
     if record.modifiedon is None or event.at > record.modifiedon:
         setter(record, "modifiedon", event.at)
-    history = record._history
-    if history is None:
-        setter(record, "_history", [event])
-    else:
-        history.append(event)
+    setter(record, "_history", (*record._history, event) if record._history else (event,))
 
 
 def _build_machine(definition: MachineDefinition) -> transitions.Machine:

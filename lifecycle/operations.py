@@ -56,6 +56,8 @@ def _linkable(role: str, value: object, kind: type[Record]) -> Any:
 
 def prepare_qualify(lead: Lead, params: Params, at: dt.datetime) -> Commit | None:
     """Check a qualify's options and build the records it creates; return what links them."""
+    if not params:
+        return None
     for option in ("create_contact", "create_account", "create_opportunity"):
         if option in params and not isinstance(params[option], bool):
             raise FieldTypeError(option, "a bool", params[option])

@@ -175,7 +175,7 @@ class Record:
     createdon: dt.datetime | None = attrs.field(default=None, validator=moment())
     modifiedon: dt.datetime | None = attrs.field(default=None, validator=moment())
     consents: tuple[DataConsent, ...] = attrs.field(default=(), converter=consent_tuple)
-    _history: list[HistoryEvent] | None = attrs.field(default=None, init=False, repr=False)
+    _history: tuple[HistoryEvent, ...] = attrs.field(default=(), init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         _checks(type(self)).run(self)
@@ -222,7 +222,7 @@ class Record:
     @property
     def history(self) -> tuple[HistoryEvent, ...]:
         """Every transition this record went through, oldest first."""
-        return tuple(self._history or ())
+        return self._history
 
     @property
     def is_active(self) -> bool:

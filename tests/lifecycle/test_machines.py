@@ -756,7 +756,7 @@ class TestDefinitionValidation:
                 self.state = ToyState.START
                 self.status = ToyStatus.STARTED
                 self.modifiedon = None
-                self._history = None
+                self._history = ()
                 self.closed = closed
 
         thing = Thing(closed=False)
