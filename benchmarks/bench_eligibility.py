@@ -34,11 +34,8 @@ import argparse
 import datetime as dt
 import gc
 import importlib.util
-import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -53,6 +50,7 @@ if importlib.util.find_spec("lifecycle") is None:  # run from a checkout without
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from _report import environment, fmt, load_average, pin_to_one_core  # noqa: E402
 
 from lifecycle.audiences import audience  # noqa: E402
 from lifecycle.columnar import decide_frame, eligibility_frame  # noqa: E402
@@ -328,81 +326,6 @@ class Report:
         raise KeyError(name)
 
 
-def _fmt(value: float | None, unit: str = "") -> str:
-    if value is None:
-        return "-"
-    if abs(value) >= 1000:
-        text = f"{value:,.0f}"
-    elif abs(value) >= 100:
-        text = f"{value:.0f}"
-    elif abs(value) >= 10:
-        text = f"{value:.1f}"
-    elif abs(value) >= 0.1:
-        text = f"{value:.2f}"
-    else:
-        text = f"{value:.3f}"
-    return f"{text} {unit}".rstrip()
-
-
-def load_average() -> str:
-    """The 1/5/15-minute load averages, where the platform has them."""
-    try:
-        one, five, fifteen = os.getloadavg()
-    except (AttributeError, OSError):
-        return "unknown"
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
-
-
-def pin_to_one_core() -> str:
-    """Pin this process to one usable CPU; returns what was done."""
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned (no sched_setaffinity on this platform)"
-    usable = sorted(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {usable[-1]})
-    return f"pinned to CPU {usable[-1]} (of {len(usable)} usable)"
-
-
-def environment() -> list[str]:
-    """Python, library and machine details for the top of the report."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    try:
-        rev = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "lifecycle"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        rev += " (lifecycle/ has uncommitted changes)" if dirty else ""
-    except (OSError, subprocess.CalledProcessError):
-        rev = "unknown"
-    return [
-        f"python     {platform.python_implementation()} {sys.version.split()[0]} "
-        f"({sys.executable})",
-        f"platform   {platform.platform()}",
-        f"cpu        {cpu}; cpu_count={os.cpu_count()}, usable now={usable}",
-        f"libraries  numpy {np.__version__}, pandas {pd.__version__}, attrs {attrs.__version__}",
-        f"leadflow   git {rev}",
-        f"load avg   {load_average()} (1/5/15 min; other work on the machine skews timings)",
-    ]
-
-
-# --------------------------------------------------------------------------- the run
-
-
 def run(
     records: int = DEFAULT_RECORDS,
     sample: int = DEFAULT_SAMPLE,
@@ -539,15 +462,15 @@ def summary(report: Report) -> list[str]:
     head = ("figure", "leadflow", "target", "result", "baseline (can_send, projected)", "ratio")
     lines: list[tuple[str, ...]] = [head]
     for fig in report.figures:
-        target = "-" if fig.target is None else "≤ " + _fmt(fig.target, fig.unit)
+        target = "-" if fig.target is None else "≤ " + fmt(fig.target, fig.unit)
         ratio = f"{fig.ratio:,.1f} {fig.ratio_label}" if fig.ratio is not None else "-"
         lines.append(
             (
                 fig.name,
-                _fmt(fig.value, fig.unit),
+                fmt(fig.value, fig.unit),
                 target,
                 fig.verdict,
-                _fmt(fig.baseline, fig.unit),
+                fmt(fig.baseline, fig.unit),
                 ratio,
             )
         )
@@ -571,7 +494,7 @@ def summary(report: Report) -> list[str]:
         + (
             ""
             if n == TARGET_RECORDS
-            else f" (scaled to {_fmt(TARGET_DECIDE_S * n / TARGET_RECORDS, 's')} for N)"
+            else f" (scaled to {fmt(TARGET_DECIDE_S * n / TARGET_RECORDS, 's')} for N)"
         )
         + f": {verdict}; process {report.pinned}.",
         f"baseline: audience() = can_send per record on {report.sample:,} evenly spaced "
@@ -629,7 +552,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     pinned = "not pinned (--all-cores)" if args.all_cores else pin_to_one_core()
     say("leadflow eligibility benchmark")
-    for line in environment():
+    for line in environment(
+        f"numpy {np.__version__}, pandas {pd.__version__}, attrs {attrs.__version__}", ()
+    ):
         say(line)
     say(f"affinity   {pinned}")
     say(

@@ -27,9 +27,6 @@ import argparse
 import datetime as dt
 import gc
 import importlib.util
-import os
-import platform
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -44,6 +41,7 @@ if importlib.util.find_spec("lifecycle") is None:  # run from a checkout without
     sys.path.insert(0, str(ROOT))
 
 import transitions  # noqa: E402
+from _report import environment, fmt, load_average  # noqa: E402
 
 from lifecycle.definitions import LEAD_LIFECYCLE, LEAD_MACHINE  # noqa: E402
 from lifecycle.records import Lead  # noqa: E402
@@ -326,71 +324,6 @@ class Report:
         raise KeyError(name)
 
 
-def _fmt(value: float | None, unit: str = "") -> str:
-    if value is None:
-        return "-"
-    if abs(value) >= 1000:
-        text = f"{value:,.0f}"
-    elif abs(value) >= 100:
-        text = f"{value:.0f}"
-    elif abs(value) >= 10:
-        text = f"{value:.1f}"
-    else:
-        text = f"{value:.2f}"
-    return f"{text} {unit}".rstrip()
-
-
-def load_average() -> str:
-    """The 1/5/15-minute load averages, where the platform has them."""
-    try:
-        one, five, fifteen = os.getloadavg()
-    except (AttributeError, OSError):
-        return "unknown"
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
-
-
-def environment() -> list[str]:
-    """Python, library and machine details for the top of the report."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    try:
-        rev = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "lifecycle"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        rev += " (lifecycle/ has uncommitted changes)" if dirty else ""
-    except (OSError, subprocess.CalledProcessError):
-        rev = "unknown"
-    return [
-        f"python     {platform.python_implementation()} {sys.version.split()[0]} "
-        f"({sys.executable})",
-        f"platform   {platform.platform()}",
-        f"cpu        {cpu}; cpu_count={os.cpu_count()}, usable={usable}",
-        f"libraries  transitions {transitions.__version__}, attrs {attrs.__version__}",
-        f"leadflow   git {rev}",
-        f"gc         {'enabled' if gc.isenabled() else 'disabled'}, thresholds {gc.get_threshold()}",
-        f"load avg   {load_average()} (1/5/15 min; other work on the machine skews timings)",
-    ]
-
-
-# --------------------------------------------------------------------------- the run
-
-
 def measure_baseline(
     rows: Sequence[Row], sample: int, repeats: int, step: Step, *, gc_off: bool = False
 ) -> dict[str, float]:
@@ -593,15 +526,15 @@ def summary(report: Report) -> list[str]:
     for fig in report.figures:
         target = "-"
         if fig.target is not None:
-            target = ("≥ " if fig.higher_is_better else "≤ ") + _fmt(fig.target, fig.unit)
+            target = ("≥ " if fig.higher_is_better else "≤ ") + fmt(fig.target, fig.unit)
         ratio = f"{fig.ratio:,.1f} {fig.ratio_label}" if fig.ratio is not None else "-"
         lines.append(
             (
                 fig.name,
-                _fmt(fig.value, fig.unit),
+                fmt(fig.value, fig.unit),
                 target,
                 fig.verdict,
-                _fmt(fig.baseline, fig.unit),
+                fmt(fig.baseline, fig.unit),
                 ratio,
             )
         )
@@ -677,7 +610,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line, flush=True)
 
     say("leadflow lifecycle benchmark")
-    for line in environment():
+    for line in environment(
+        f"transitions {transitions.__version__}, attrs {attrs.__version__}",
+        [
+            f"gc         {'enabled' if gc.isenabled() else 'disabled'}, thresholds {gc.get_threshold()}"
+        ],
+    ):
         say(line)
     say(
         f"N={args.records:,} leads, baseline M={args.baseline_records:,}, "

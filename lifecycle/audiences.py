@@ -39,6 +39,7 @@ from lifecycle.eligibility import (
     Policy,
     ReasonCode,
     can_send,
+    check_send,
 )
 from lifecycle.errors import FieldTypeError, InvalidFieldError
 from lifecycle.records import Account, Contact, Lead, Record
@@ -146,15 +147,7 @@ def audience(
     Arguments are checked before any record is scored, so an empty audience still
     rejects a naive ``at`` or a ``kind`` that is not a :class:`MessageKind`.
     """
-    if not isinstance(kind, MessageKind):
-        raise FieldTypeError("kind", "a MessageKind", kind)
-    if not isinstance(policy, Policy):
-        raise FieldTypeError("policy", "a Policy", policy)
-    require_aware("at", at)
-    if suppressions is not None and not isinstance(suppressions, SuppressionList):
-        raise FieldTypeError("suppressions", "a SuppressionList or None", suppressions)
-    if contact_points is not None and not isinstance(contact_points, ContactPointLedger):
-        raise FieldTypeError("contact_points", "a ContactPointLedger or None", contact_points)
+    check_send(kind, at, policy, suppressions, contact_points)
     recipients: list[Record] = []
     refused: list[Decision] = []
     for record in _records("records", records):

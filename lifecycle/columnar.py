@@ -82,7 +82,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from lifecycle.clock import require_aware
 from lifecycle.consent import ConsentLevel, ConsentStatus
 from lifecycle.contactpoints import ConsentValue, ContactPointLedger, Enforcement
 from lifecycle.eligibility import (
@@ -91,6 +90,7 @@ from lifecycle.eligibility import (
     MessageKind,
     Policy,
     ReasonCode,
+    check_send,
 )
 from lifecycle.errors import FieldTypeError, InvalidFieldError, InvalidStatusError
 from lifecycle.records import Account, Contact, Lead, Record
@@ -497,15 +497,7 @@ def decide_frame(
     """
     if not isinstance(frame, pd.DataFrame):
         raise FieldTypeError("frame", "a pandas DataFrame", frame)
-    if not isinstance(kind, MessageKind):
-        raise FieldTypeError("kind", "a MessageKind", kind)
-    if not isinstance(policy, Policy):
-        raise FieldTypeError("policy", "a Policy", policy)
-    require_aware("at", at)
-    if suppressions is not None and not isinstance(suppressions, SuppressionList):
-        raise FieldTypeError("suppressions", "a SuppressionList or None", suppressions)
-    if contact_points is not None and not isinstance(contact_points, ContactPointLedger):
-        raise FieldTypeError("contact_points", "a ContactPointLedger or None", contact_points)
+    check_send(kind, at, policy, suppressions, contact_points)
     required = _required(kind, policy)
     if (
         HAS_CONSENTS_COLUMN in frame.columns

@@ -358,6 +358,29 @@ def consent_level_at(record: Record, at: dt.datetime) -> ConsentLevel:
     return max((c.level for c in record.consents if c.is_active_at(at)), default=ConsentLevel.NONE)
 
 
+def check_send(
+    kind: object,
+    at: object,
+    policy: object,
+    suppressions: object = None,
+    contact_points: object = None,
+) -> None:
+    """Raise a typed error for any argument of a send that is not of its kind.
+
+    Shared by :func:`can_send`, :func:`~lifecycle.audiences.audience` and the
+    columnar ``decide_frame``, so all three refuse the same bad input the same way.
+    """
+    if not isinstance(kind, MessageKind):
+        raise FieldTypeError("kind", "a MessageKind", kind)
+    if not isinstance(policy, Policy):
+        raise FieldTypeError("policy", "a Policy", policy)
+    require_aware("at", at)
+    if suppressions is not None and not isinstance(suppressions, SuppressionList):
+        raise FieldTypeError("suppressions", "a SuppressionList or None", suppressions)
+    if contact_points is not None and not isinstance(contact_points, ContactPointLedger):
+        raise FieldTypeError("contact_points", "a ContactPointLedger or None", contact_points)
+
+
 def can_send(
     record: Record,
     kind: MessageKind,
@@ -372,11 +395,7 @@ def can_send(
     """May a message of ``kind`` reach ``record`` at ``at``? Every blocking reason is listed."""
     if not isinstance(record, (Lead, Contact, Account)):
         raise FieldTypeError("record", "a Lead, Contact or Account", record)
-    if not isinstance(kind, MessageKind):
-        raise FieldTypeError("kind", "a MessageKind", kind)
-    if not isinstance(policy, Policy):
-        raise FieldTypeError("policy", "a Policy", policy)
-    require_aware("at", at)
+    check_send(kind, at, policy, suppressions, contact_points)
     reasons = _reasons(
         record, kind, at, policy, suppressions, contact_points, topic, sending_account
     )
