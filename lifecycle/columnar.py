@@ -76,7 +76,7 @@ import datetime as dt
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -237,7 +237,9 @@ def eligibility_frame(records: Iterable[Record]) -> pd.DataFrame:
     until = _consent_until(items)
     columns: dict[str, Any] = {
         "id": _objects([r.id for r in items]),
-        "record_type": pd.Categorical.from_codes(type_codes, categories=pd.Index(RECORD_TYPES)),
+        "record_type": pd.Categorical.from_codes(
+            cast("Sequence[int]", type_codes), categories=pd.Index(RECORD_TYPES)
+        ),
         "statecode": pd.array(statecodes, dtype="Int8"),
         "statuscode": np.array([r.status.code for r in items], dtype=np.int8),
         "deleted": np.array([c is None for c in statecodes], dtype=np.bool_),
