@@ -47,6 +47,8 @@ from lifecycle.diagram import export as export_diagram
 from lifecycle.diagram import render as render_diagram
 from lifecycle.diagram import to_dot, to_mermaid
 from lifecycle.eligibility import (
+    CLOSED_RECORD_BLOCKS,
+    DEFAULT_MINIMUM_LEVELS,
     DEFAULT_POLICY,
     ConsentModel,
     Decision,
@@ -71,6 +73,7 @@ from lifecycle.errors import (
     UnknownTriggerError,
 )
 from lifecycle.machines import (
+    BatchPlan,
     BatchResult,
     Guard,
     HistoryEvent,
@@ -97,6 +100,7 @@ from lifecycle.states import (
     ContactStatus,
     LeadState,
     LeadStatus,
+    statuses_of,
 )
 from lifecycle.suppression import (
     HARD_BOUNCE_DAYS,
@@ -109,8 +113,10 @@ from lifecycle.suppression import (
 __all__ = [
     "ACCOUNT_LIFECYCLE",
     "ACCOUNT_MACHINE",
+    "CLOSED_RECORD_BLOCKS",
     "CONTACT_LIFECYCLE",
     "CONTACT_MACHINE",
+    "DEFAULT_MINIMUM_LEVELS",
     "DEFAULT_POLICY",
     "HARD_BOUNCE_DAYS",
     "LEAD_LIFECYCLE",
@@ -121,6 +127,7 @@ __all__ = [
     "AccountState",
     "AccountStatus",
     "Audience",
+    "BatchPlan",
     "BatchResult",
     "Channel",
     "Clock",
@@ -196,6 +203,7 @@ __all__ = [
     "merge",
     "missing_consent",
     "render_diagram",
+    "statuses_of",
     "system_clock",
     "to_dot",
     "to_mermaid",
@@ -218,3 +226,7 @@ def __getattr__(name: str) -> object:
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'lifecycle' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

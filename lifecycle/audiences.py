@@ -309,11 +309,17 @@ class ExpiringConsent:
         return self.consent.valid_until
 
 
+MAX_WITHIN_DAYS = 36_500
+"""The longest window :func:`expiring_consents` looks ahead (100 years)."""
+
+
 def _days(value: object) -> dt.timedelta:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise FieldTypeError("within_days", "a number of days", value)
-    if not value >= 0 or value == float("inf"):
-        raise InvalidFieldError("within_days", "a finite number of days, at least 0", value)
+    if not 0 <= value <= MAX_WITHIN_DAYS:  # NaN fails both comparisons
+        raise InvalidFieldError(
+            "within_days", f"a number of days from 0 to {MAX_WITHIN_DAYS:,}", value
+        )
     return dt.timedelta(days=value)
 
 
@@ -322,11 +328,16 @@ def expiring_consents(
 ) -> tuple[ExpiringConsent, ...]:
     """Active consents whose ``valid_until`` falls in ``(at, at + within_days]``.
 
-    Soonest first (ties keep input order). Consents of closed records count (a
-    deactivated contact's consents keep running, D12); deleted records' do not.
+    ``within_days`` is a number from 0 to 36,500 (100 years). Soonest first (ties
+    keep input order). Consents of closed records count (a deactivated contact's
+    consents keep running, D12); deleted records' do not.
     """
     require_aware("at", at)
-    horizon = at + _days(within_days)
+    window = _days(within_days)
+    try:
+        horizon: dt.datetime | None = at + window
+    except OverflowError:  # past the latest datetime: every later expiry is in the window
+        horizon = None
     found = [
         ExpiringConsent(r, c)
         for r in _records("records", records)
@@ -334,7 +345,8 @@ def expiring_consents(
         for c in r.consents
         if c.status is ConsentStatus.ACTIVE
         and c.valid_until is not None
-        and at < c.valid_until <= horizon
+        and at < c.valid_until
+        and (horizon is None or c.valid_until <= horizon)
     ]
     found.sort(key=lambda item: item.valid_until)
     return tuple(found)

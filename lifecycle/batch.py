@@ -14,10 +14,17 @@ import datetime as dt
 from typing import Any
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from lifecycle.definitions import MACHINES
-from lifecycle.errors import InvalidFieldError, InvalidStatusError, LeadflowError
+from lifecycle.errors import (
+    FieldTypeError,
+    InvalidFieldError,
+    InvalidStatusError,
+    LeadflowError,
+)
 from lifecycle.machines import Lifecycle
 from lifecycle.records import Account, Contact, Lead, Record
 from lifecycle.states import DEFAULT_STATUS
@@ -55,7 +62,15 @@ def fire_frame(
     Only triggers that change state alone can run on a frame; a trigger whose
     effect would edit other fields (anonymize, qualify creating records, merges)
     raises :class:`InvalidFieldError` before anything is computed into the result.
+    ``statecode`` and ``statuscode`` hold integer codes (integral floats count, as
+    pandas writes them next to missing values); ``modifiedon``, when present, holds
+    timezone-aware datetimes or missing values, and a moved row's ``modifiedon``
+    becomes the transition time unless it is already later (it never goes back).
     """
+    if not isinstance(frame, pd.DataFrame):
+        raise FieldTypeError("frame", "a pandas DataFrame", frame)
+    if not isinstance(record_type, str):
+        raise FieldTypeError("record_type", f"one of {sorted(_RECORD_TYPES)}", record_type)
     if record_type not in _RECORD_TYPES:
         raise InvalidFieldError("record_type", f"one of {sorted(_RECORD_TYPES)}", record_type)
     kind = _RECORD_TYPES[record_type]
@@ -64,6 +79,7 @@ def fire_frame(
     for column in ("statecode", "statuscode"):
         if column not in frame.columns:
             raise InvalidFieldError("frame", f"a DataFrame with a {column!r} column", column)
+    modified = _modified(frame)
     reads = sorted(
         {
             name
@@ -87,15 +103,13 @@ def fire_frame(
     result = frame.copy()
     statecodes = result["statecode"].to_numpy(dtype=object, copy=True)
     statuscodes = result["statuscode"].to_numpy(dtype=object, copy=True)
-    modified: Any = (
-        result["modifiedon"].to_numpy(dtype=object, copy=True)
-        if "modifiedon" in result.columns
-        else [None] * len(result)
-    )
     for index, event in zip(plan.indices, plan.events, strict=True):
         statecodes[index] = event.to_state.code
         statuscodes[index] = event.to_status.code
-        modified[index] = event.at
+        before = modified[index]
+        # As the record path: modifiedon only moves forward (missing counts as earliest).
+        if _missing(before) or event.at > before:
+            modified[index] = event.at
     errors_column: list[str | None] = [None] * len(result)
     for index, err in plan.errors.items():
         errors_column[index] = str(err)
@@ -110,16 +124,18 @@ def _rows(frame: pd.DataFrame, kind: type[Record], reads: list[str]) -> list[Any
     slots = ("id", "state", "status", "modifiedon", "_history", *reads)
     row_type = type(f"{kind.__name__}Row", (), {"__slots__": slots})
     defaults = {f.name: f.default for f in attrs.fields(kind) if f.name in reads}
-    pairs: dict[tuple[Any, Any], tuple[Any, Any]] = {}
+    # Keyed with the types too: True == 1 must not reuse the pair checked for 1.
+    pairs: dict[tuple[Any, Any, type, type], tuple[Any, Any]] = {}
     ids = frame["id"].tolist() if "id" in frame.columns else [str(i) for i in frame.index]
     columns = [frame[name].tolist() if name in frame.columns else None for name in reads]
     rows = []
     for position, (statecode, statuscode) in enumerate(
         zip(frame["statecode"].tolist(), frame["statuscode"].tolist(), strict=True)
     ):
-        pair = pairs.get((statecode, statuscode))
+        key = (statecode, statuscode, type(statecode), type(statuscode))
+        pair = pairs.get(key)
         if pair is None:
-            pair = pairs[(statecode, statuscode)] = _pair(kind, statecode, statuscode, position)
+            pair = pairs[key] = _pair(kind, statecode, statuscode, position)
         row = row_type()
         row.id, row.state, row.status = ids[position], pair[0], pair[1]
         row.modifiedon = None
@@ -131,15 +147,48 @@ def _rows(frame: pd.DataFrame, kind: type[Record], reads: list[str]) -> list[Any
     return rows
 
 
+def _modified(frame: pd.DataFrame) -> npt.NDArray[np.object_]:
+    """The ``modifiedon`` column as an object array (``None`` without one), every value
+    checked to be a timezone-aware datetime or missing."""
+    if "modifiedon" not in frame.columns:
+        return np.full(len(frame), None, dtype=object)
+    column = frame["modifiedon"]
+    values: npt.NDArray[np.object_] = column.to_numpy(dtype=object, copy=True)
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        return values
+    expected = "timezone-aware datetimes or missing values"
+    for value in values:
+        if _missing(value):
+            continue
+        if not isinstance(value, dt.datetime):
+            raise FieldTypeError("modifiedon", expected, value)
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidFieldError("modifiedon", expected, value)
+    return values
+
+
+def _code(value: Any, name: str, position: int) -> int:
+    """``value`` as an integer code: an int (not a bool) or an integral float."""
+    if type(value) is int:
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    raise InvalidStatusError(f"row {position}: {name!r} must be an integer code (got {value!r}).")
+
+
 def _pair(kind: type[Record], statecode: Any, statuscode: Any, position: int) -> tuple[Any, Any]:
     try:
-        state = kind.state_type.from_code(int(statecode))
+        state = kind.state_type.from_code(_code(statecode, "statecode", position))
         status = (
             DEFAULT_STATUS[state]
             if _missing(statuscode)
-            else kind.status_type.from_code(int(statuscode))
+            else kind.status_type.from_code(_code(statuscode, "statuscode", position))
         )
-    except (TypeError, ValueError) as err:
+    except InvalidStatusError as err:
+        if str(err).startswith(f"row {position}: "):
+            raise
         raise InvalidStatusError(f"row {position}: {err}") from err
     if status.state_value != state.value:
         raise InvalidStatusError(
@@ -150,4 +199,10 @@ def _pair(kind: type[Record], statecode: Any, statuscode: Any, position: int) ->
 
 
 def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+    """None, NaN, ``pd.NA`` or ``pd.NaT``."""
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, (float, np.floating)) and value != value)
+    )

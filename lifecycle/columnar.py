@@ -57,6 +57,12 @@ column                   meaning
 :func:`consent_columns` computes the five ``consent_until_k`` columns from a
 table of consents (one row per data consent), ready to join on ``id``.
 
+The bool columns (``deleted``, ``anonymized``, ``consent_restricted``, the ``donot…``
+flags, ``has_consents``) are ``bool``, pandas ``boolean`` (missing counts as false) or
+object columns holding only ``True``, ``False`` and missing values; anything else
+(``"False"`` strings, 0/1 integers) raises :class:`~lifecycle.errors.InvalidFieldError`
+naming the column, as a record refuses a flag that is not a bool.
+
 Only the columns the kind and policy read are required; :func:`decide_frame`
 names every missing one in a single :class:`~lifecycle.errors.InvalidFieldError`.
 
@@ -286,7 +292,9 @@ def consent_columns(
     expiry). The result is indexed by record id, holding only records with an
     consent of any status, with ``has_consents`` true; join it on the frame's ``id``
     (records without a row get NaT, i.e. no consent, and should get ``has_consents``
-    false).
+    false). A level that is not an integer from 0 to 5, or a status that is not a
+    :class:`~lifecycle.consent.ConsentStatus`, raises :class:`InvalidFieldError`
+    naming its column.
     """
     if not isinstance(consents, pd.DataFrame):
         raise FieldTypeError("consents", "a pandas DataFrame", consents)
@@ -295,10 +303,17 @@ def consent_columns(
     if missing:
         raise InvalidFieldError("consents", f"a DataFrame with the columns {missing}", missing)
     status = consents[status_column].map(lambda v: v.value if isinstance(v, ConsentStatus) else v)
+    known = [s.value for s in ConsentStatus]
+    unknown = ~status.isin(known).to_numpy(dtype=np.bool_)
+    if unknown.any():
+        bad = consents[status_column].iloc[int(np.flatnonzero(unknown)[0])]
+        raise InvalidFieldError(status_column, f"consent statuses, one of {known}", bad)
+    all_levels = _levels(consents[level_column], level_column)
     every = pd.Index(
         pd.unique(consents[id_column].to_numpy()), name=id_column, dtype=consents[id_column].dtype
     )
-    active = consents[(status == ConsentStatus.ACTIVE.value).to_numpy(dtype=np.bool_)]
+    is_active = (status == ConsentStatus.ACTIVE.value).to_numpy(dtype=np.bool_)
+    active = consents[is_active]
     until = active[valid_until_column]
     if not isinstance(until.dtype, pd.DatetimeTZDtype):
         if until.notna().any():
@@ -310,7 +325,7 @@ def consent_columns(
     micros = until.dt.ceil("us").dt.as_unit("us").to_numpy(dtype="datetime64[us]")
     ints = micros.view(np.int64).copy()
     ints[until.isna().to_numpy()] = _NO_EXPIRY_US
-    levels = pd.to_numeric(active[level_column]).to_numpy()
+    levels = all_levels[is_active]
     ids = active[id_column].to_numpy()
     index = every
     columns: dict[str, pd.Series] = {}
@@ -322,6 +337,32 @@ def consent_columns(
     frame = pd.DataFrame(columns, index=index)
     frame[HAS_CONSENTS_COLUMN] = True
     return frame
+
+
+def _levels(column: pd.Series, name: str) -> Ints:
+    """The consent-level column as int64, every value an integer from 0 to 5."""
+    expected = "consent levels, integers from 0 to 5"
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        raise InvalidFieldError(name, expected, dtype)
+    if pd.api.types.is_numeric_dtype(dtype):
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    elif pd.api.types.is_object_dtype(dtype):
+        raw = column.to_numpy(dtype=object)
+        for value in raw:
+            if isinstance(value, (bool, np.bool_)) or not isinstance(
+                value, (int, float, np.integer, np.floating)
+            ):
+                raise InvalidFieldError(name, expected, value)
+        values = raw.astype(np.float64)
+    else:
+        raise InvalidFieldError(name, expected, dtype)
+    with np.errstate(invalid="ignore"):
+        good = (values >= 0) & (values <= 5) & (values == np.floor(values))
+    if not good.all():
+        bad = column.iloc[int(np.flatnonzero(~good)[0])]
+        raise InvalidFieldError(name, expected, bad.item() if isinstance(bad, np.generic) else bad)
+    return values.astype(np.int64)
 
 
 # --------------------------------------------------------------------------- frame → decisions
@@ -373,15 +414,30 @@ class _Frame:
         return name in self.frame.columns
 
     def flag(self, name: str) -> Bools:
+        """A boolean column, missing values false: ``bool``, pandas ``boolean``, or objects
+        that are only ``True``, ``False`` and missing values (anything else is refused, as
+        a record refuses a flag that is not a bool)."""
         if not self.has(name):
             return np.zeros(self.n, dtype=np.bool_)
         column = self.frame[name]
-        if column.dtype == np.bool_:
+        dtype = column.dtype
+        if dtype == np.bool_:
             return column.to_numpy(dtype=np.bool_)
-        try:
+        expected = "a column of booleans (bool, boolean, or True/False/missing objects)"
+        if isinstance(dtype, pd.BooleanDtype):
             return column.to_numpy(dtype=np.bool_, na_value=False)
-        except (TypeError, ValueError) as err:
-            raise InvalidFieldError(name, "a column of booleans", column.dtype) from err
+        if not pd.api.types.is_object_dtype(dtype):
+            raise InvalidFieldError(name, expected, dtype)
+        values = column.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("boolean", "empty"):
+            missing = column.isna().to_numpy(dtype=np.bool_)
+            bad = next(
+                v
+                for v, gone in zip(values, missing, strict=True)
+                if not gone and not isinstance(v, (bool, np.bool_))
+            )
+            raise InvalidFieldError(name, expected, bad)
+        return column.to_numpy(dtype=np.bool_, na_value=False)
 
     def present(self, name: str) -> Bools:
         """Rows whose text column holds a non-empty value (``not record.<name>``)."""
@@ -610,8 +666,8 @@ def decide_frame(
             bits = np.zeros(len(addresses) + 1, dtype=np.int64)
             orders = np.zeros(len(addresses) + 1, dtype=np.int64)
             for i, address in enumerate(addresses):
-                ordered = _ordered(suppressions, address, by_address[address], at, sending_account)
-                for j, reason in enumerate(ordered):
+                # reasons_by_address lists them in can_send's order (first in force first).
+                for j, reason in enumerate(by_address[address]):
                     bits[i] |= REASON_BITS[ReasonCode(reason.value)]
                     orders[i] |= (_SUPPRESSION_POSITION[reason] + 1) << (2 * j)
             found = _lookup(keys, addresses)
@@ -625,22 +681,6 @@ def decide_frame(
     result["reason_mask"] = mask
     result["reasons"] = _decode(mask, seq)
     return pd.DataFrame(result, index=frame.index)
-
-
-def _ordered(
-    suppressions: SuppressionList,
-    address: str,
-    reasons: tuple[SuppressionReason, ...],
-    at: dt.datetime,
-    sending_account: str | None,
-) -> tuple[SuppressionReason, ...]:
-    """The address's reasons in the order ``can_send`` lists them (first entry in force first)."""
-    if len(reasons) == 1:
-        return tuple(reasons)
-    ordered: dict[SuppressionReason, None] = {}
-    for entry in suppressions.active(address, at, sending_account):
-        ordered[entry.reason] = None
-    return tuple(ordered)
 
 
 def _decode(mask: Ints, seq: Ints) -> npt.NDArray[np.object_]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -82,7 +83,9 @@ ConsentKey = tuple[str, Channel, str, str | None]
 class ContactPointLedger:
     """The latest answer per (contact point, channel, purpose, topic)."""
 
-    def __init__(self, consents: tuple[ContactPointConsent, ...] = ()) -> None:
+    def __init__(self, consents: Iterable[ContactPointConsent] = ()) -> None:
+        if isinstance(consents, (str, bytes, Mapping)) or not isinstance(consents, Iterable):
+            raise FieldTypeError("consents", "an iterable of ContactPointConsent", consents)
         self._latest: dict[ConsentKey, ContactPointConsent] = {}
         for consent in consents:
             self.record(consent)

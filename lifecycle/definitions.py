@@ -112,6 +112,7 @@ LEAD_MACHINE = MachineDefinition(
             (LeadState.OPEN,),
             LeadState.DISQUALIFIED,
             status=LeadStatus.CANCELED,
+            guards=(NO_OPPORTUNITY,),
             params=frozenset({"master"}),
             required=frozenset({"master"}),
             effect=prepare_merge_into,
@@ -146,7 +147,7 @@ LEAD_MACHINE = MachineDefinition(
             "delete",
             (LeadState.OPEN, LeadState.QUALIFIED, LeadState.DISQUALIFIED),
             LeadState.DELETED,
-            text="permanent; leaves a tombstone",
+            text="permanent",
         ),
     ),
 )

@@ -12,6 +12,10 @@ from the definition, so a diagram can never disagree with the machine it shows.
   says what to install.
 - :func:`export` picks one of the four by name.
 
+Each takes a :class:`~lifecycle.machines.MachineDefinition` (such as
+``lifecycle.LEAD_MACHINE``); anything else raises
+:class:`~lifecycle.errors.FieldTypeError`.
+
 Edges that share a source and a destination are drawn once, their labels joined
 by ``", "``. A label reads ``trigger [guard, ...] / Status``: the guards a
 transition checks, and the status reason it sets when its destination has more
@@ -27,9 +31,9 @@ import subprocess
 from collections.abc import Iterable
 from typing import Literal, overload
 
-from lifecycle.errors import DiagramError
+from lifecycle.errors import DiagramError, FieldTypeError
 from lifecycle.machines import MachineDefinition, TransitionSpec, iter_edges
-from lifecycle.states import CodedState, CodedStatus
+from lifecycle.states import CodedState, CodedStatus, statuses_of
 
 TextFormat = Literal["mermaid", "dot"]
 ImageFormat = Literal["svg", "png"]
@@ -77,8 +81,11 @@ _MERMAID_RESERVED = frozenset(
 # --- what every format shows ------------------------------------------------------------
 
 
-def _statuses(definition: MachineDefinition, state: CodedState) -> tuple[CodedStatus, ...]:
-    return tuple(s for s in definition.statuses if s.state_value == state.value)
+def _check(definition: object) -> None:
+    if not isinstance(definition, MachineDefinition):
+        raise FieldTypeError(
+            "definition", "a MachineDefinition (e.g. lifecycle.LEAD_MACHINE)", definition
+        )
 
 
 def _state_title(state: CodedState) -> str:
@@ -94,7 +101,7 @@ def _spec_label(definition: MachineDefinition, spec: TransitionSpec) -> str:
     label = spec.trigger
     if spec.guards:
         label += " [" + ", ".join(g.name for g in spec.guards) + "]"
-    reasons = _statuses(definition, spec.dest)
+    reasons = statuses_of(spec.dest, definition.statuses)
     if len(reasons) > 1:
         if spec.status is not None:
             label += f" / {spec.status.label}"
@@ -165,6 +172,7 @@ def to_mermaid(definition: MachineDefinition) -> str:
     Each state shows its label and statecode, and below them its status reasons
     with their statuscodes; ``[*]`` marks the initial state and the final ones.
     """
+    _check(definition)
     ids = _mermaid_ids(definition)
     lines = [
         "---",
@@ -175,7 +183,7 @@ def to_mermaid(definition: MachineDefinition) -> str:
     ]
     for state in definition.states:
         lines.append(f'    state "{_mermaid_text(_state_title(state))}" as {ids[state]}')
-        reasons = _statuses(definition, state)
+        reasons = statuses_of(state, definition.statuses)
         if reasons:
             listing = ", ".join(_status_line(s) for s in reasons)
             lines.append(f"    {ids[state]} : {_mermaid_text('statuscode ' + listing)}")
@@ -202,7 +210,7 @@ def _dot_node_label(definition: MachineDefinition, state: CodedState) -> str:
         f"<tr><td><b>{html.escape(state.label)}</b></td></tr>",
         f"<tr><td>{html.escape(code)}</td></tr>",
     ]
-    reasons = _statuses(definition, state)
+    reasons = statuses_of(state, definition.statuses)
     if reasons:
         rows.append("<hr/>")
         rows.extend(
@@ -218,6 +226,7 @@ def to_dot(definition: MachineDefinition) -> str:
     States are rounded boxes listing their statecode and status reasons; final
     states have a double border; a point marks the initial state.
     """
+    _check(definition)
     states = list(definition.states)
     start = "__initial__"
     while any(s.value == start for s in states):
@@ -259,6 +268,7 @@ def render(definition: MachineDefinition, fmt: ImageFormat, *, timeout: float = 
     ``"png"``, when ``dot`` is not on ``PATH`` (the message says how to install
     Graphviz), or when ``dot`` fails or runs longer than ``timeout`` seconds.
     """
+    _check(definition)
     if fmt not in IMAGE_FORMATS:
         raise DiagramError(f"'fmt' must be one of {', '.join(IMAGE_FORMATS)} (got {fmt!r}).")
     dot = shutil.which("dot")
@@ -293,6 +303,7 @@ def export(definition: MachineDefinition, fmt: ImageFormat) -> bytes: ...
 def export(definition: MachineDefinition, fmt: str) -> str | bytes: ...
 def export(definition: MachineDefinition, fmt: str) -> str | bytes:
     """The machine in ``fmt``: ``"mermaid"`` or ``"dot"`` text, ``"svg"`` or ``"png"`` bytes."""
+    _check(definition)
     if fmt == "mermaid":
         return to_mermaid(definition)
     if fmt == "dot":

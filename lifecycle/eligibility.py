@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping
-from types import MappingProxyType
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 import attrs
 
@@ -147,7 +146,66 @@ class Decision:
         )
 
 
-DEFAULT_MINIMUM_LEVELS: Mapping[MessageKind, ConsentLevel] = MappingProxyType(
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class FrozenMap(Mapping[_K, _V]):
+    """An immutable, hashable mapping: a dict's items, read-only, in their order.
+
+    Equal to any mapping with the same items (as a dict is); its hash is that of the
+    frozenset of its items, so the keys and values must be hashable. :class:`Policy`
+    holds its mappings as these, so a policy is hashable.
+    """
+
+    __slots__ = ("_data", "_hash")
+
+    _data: dict[_K, _V]
+    _hash: int | None
+
+    def __init__(self, data: Mapping[_K, _V] | Iterable[tuple[_K, _V]] = ()) -> None:
+        object.__setattr__(self, "_data", dict(data))
+        object.__setattr__(self, "_hash", None)
+
+    def __getitem__(self, key: _K) -> _V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[_K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenMap):
+            return self._data == other._data
+        if isinstance(other, Mapping):
+            return self._data == dict(other.items())
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            object.__setattr__(self, "_hash", hash(frozenset(self._data.items())))
+        assert self._hash is not None
+        return self._hash
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._data,))
+
+
+DEFAULT_MINIMUM_LEVELS: Mapping[MessageKind, ConsentLevel] = FrozenMap(
     {
         MessageKind.COMMERCIAL: ConsentLevel.MARKETING,
         MessageKind.MARKETING_MATERIALS: ConsentLevel.MARKETING,
@@ -161,7 +219,7 @@ DEFAULT_MINIMUM_LEVELS: Mapping[MessageKind, ConsentLevel] = MappingProxyType(
 """D11: the consent level each unsolicited kind needs when levels are enforced; campaign
 calls and letters are marketing (D10), so a level-0 person gets nothing unsolicited."""
 
-DEFAULT_PURPOSES: Mapping[str, Enforcement] = MappingProxyType(
+DEFAULT_PURPOSES: Mapping[str, Enforcement] = FrozenMap(
     {
         "commercial": Enforcement.NON_RESTRICTIVE,
         "transactional": Enforcement.DISABLED,
@@ -170,7 +228,7 @@ DEFAULT_PURPOSES: Mapping[str, Enforcement] = MappingProxyType(
 )
 """Real-time journeys' default purposes and their enforcement models."""
 
-DEFAULT_KIND_PURPOSES: Mapping[MessageKind, str] = MappingProxyType(
+DEFAULT_KIND_PURPOSES: Mapping[MessageKind, str] = FrozenMap(
     {
         MessageKind.COMMERCIAL: "commercial",
         MessageKind.SUBSCRIPTION: "commercial",
@@ -225,12 +283,11 @@ def _purpose(field: str, value: object) -> str:
 
 
 def _minimum_levels(value: object) -> Mapping[MessageKind, ConsentLevel]:
-    return MappingProxyType(
-        {
-            _enum(MessageKind, "minimum_levels", k): _consent_level("minimum_levels", v)
-            for k, v in _mapping("minimum_levels", value).items()
-        }
-    )
+    given = {
+        _enum(MessageKind, "minimum_levels", k): _consent_level("minimum_levels", v)
+        for k, v in _mapping("minimum_levels", value).items()
+    }
+    return FrozenMap({**DEFAULT_MINIMUM_LEVELS, **given})
 
 
 def _journey_minimum(value: object) -> ConsentLevel | None:
@@ -242,16 +299,15 @@ def _purposes(value: object) -> Mapping[str, Enforcement]:
         _purpose("purposes", k): _enum(Enforcement, "purposes", v)
         for k, v in _mapping("purposes", value).items()
     }
-    return MappingProxyType({**DEFAULT_PURPOSES, **given})
+    return FrozenMap({**DEFAULT_PURPOSES, **given})
 
 
 def _kind_purposes(value: object) -> Mapping[MessageKind, str]:
-    return MappingProxyType(
-        {
-            _enum(MessageKind, "kind_purposes", k): _purpose("kind_purposes", v)
-            for k, v in _mapping("kind_purposes", value).items()
-        }
-    )
+    given = {
+        _enum(MessageKind, "kind_purposes", k): _purpose("kind_purposes", v)
+        for k, v in _mapping("kind_purposes", value).items()
+    }
+    return FrozenMap({**DEFAULT_KIND_PURPOSES, **given})
 
 
 def _kinds(value: object) -> frozenset[MessageKind]:
@@ -270,8 +326,16 @@ class Policy:
 
     Every field accepts its enum members or their plain values (``"levels"``,
     ``{"commercial": 4}``), so a policy read from JSON or TOML builds the same way.
-    Purposes given are laid over the default ones (Commercial non-restrictive,
-    Transactional disabled, Tracking non-restrictive).
+
+    The three mappings are laid over their defaults: only the keys given change, the
+    others keep their default values. So ``Policy(minimum_levels={"commercial": 5})``
+    raises commercial email to Profiling and keeps every other kind's minimum; map a
+    kind to level 0 (:attr:`ConsentLevel.NONE <lifecycle.consent.ConsentLevel.NONE>`)
+    to remove its minimum. Purposes given join the default ones (Commercial
+    non-restrictive, Transactional disabled, Tracking non-restrictive); to stop
+    checking contact-point consent for a kind, map it in ``kind_purposes`` to a
+    purpose whose enforcement is ``"disabled"``. The mappings are
+    :class:`FrozenMap` instances, so a policy is frozen and hashable.
     """
 
     consent_enforcement: bool = attrs.field(default=True, validator=flag())
@@ -295,11 +359,12 @@ class Policy:
     honour_suppressions: bool = attrs.field(default=True, validator=flag())
 
     def minimum_level(self, kind: MessageKind) -> ConsentLevel | None:
-        """The consent level ``kind`` needs under this policy, or ``None``."""
+        """The consent level ``kind`` needs under this policy, or ``None`` when it needs
+        none (no entry, or level 0)."""
         level = self.minimum_levels.get(kind)
         if kind is MessageKind.COMMERCIAL and self.journey_minimum is not None:
-            return max(level or ConsentLevel.NONE, self.journey_minimum)
-        return level
+            level = max(level or ConsentLevel.NONE, self.journey_minimum)
+        return None if level is None or level is ConsentLevel.NONE else level
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (enum values, lists) that :meth:`from_dict` reads back."""

@@ -170,7 +170,8 @@ class FieldAssignmentError(LeadflowError, AttributeError):
 
 
 class MergeError(LeadflowError, ValueError):
-    """A merge that D4 refuses: different types, the same record, or a closed one."""
+    """A merge that D4 refuses: records of different types, one record twice, or a record
+    that is not active."""
 
 
 class DiagramError(LeadflowError, RuntimeError):

@@ -25,6 +25,7 @@ import transitions
 
 from lifecycle.clock import Clock, require_aware, system_clock
 from lifecycle.errors import (
+    FieldTypeError,
     InvalidDefinition,
     InvalidFieldError,
     InvalidStatusError,
@@ -217,6 +218,9 @@ class BatchResult:
 
     applied: int
     errors: Mapping[int, LeadflowError]
+    outcomes: Mapping[int, Any] = attrs.field(factory=dict)
+    """What each record's effect returned, by position, where it returned something
+    (a :class:`~lifecycle.records.QualifyResult` for a qualify that created records)."""
 
     @property
     def refused(self) -> int:
@@ -226,7 +230,8 @@ class BatchResult:
 
 @attrs.define
 class Prepared:
-    """A checked transition of one record, not yet applied; :meth:`commit` applies it once."""
+    """A checked transition of one record, not yet applied; :meth:`commit` applies it once,
+    and only while the record is still in the state and status it was prepared from."""
 
     record: Stateful
     event: HistoryEvent
@@ -234,19 +239,29 @@ class Prepared:
     _committed: bool = attrs.field(default=False, init=False, repr=False)
 
     def commit(self) -> Transitioned:
-        """Apply the effect and the state change; only a second commit can refuse."""
+        """Apply the effect and the state change; refused if already committed or stale."""
+        record, event = self.record, self.event
         if self._committed:
-            state = self.event.to_state.label
             raise TransitionNotAllowed(
-                self.event.trigger,
-                state,
-                str(self.record.id),
+                event.trigger,
+                event.to_state.label,
+                str(record.id),
                 ["this change was already committed"],
+            )
+        if record.state is not event.from_state or record.status is not event.from_status:
+            raise TransitionNotAllowed(
+                event.trigger,
+                record.state.label,
+                str(record.id),
+                [
+                    f"it was prepared from {event.from_state.label}/{event.from_status.label}, "
+                    "and the record has moved since"
+                ],
             )
         self._committed = True
         outcome = self.effect() if self.effect is not None else None
-        _apply(self.record, self.event)
-        return Transitioned(self.event, outcome)
+        _apply(record, event)
+        return Transitioned(event, outcome)
 
 
 @attrs.frozen
@@ -366,8 +381,8 @@ class Lifecycle:
         """
         plan = self.plan_many(records, trigger, at=at, actor=actor, note=note, **params)
         with _gc_paused():
-            _apply_planned(records, plan)
-        return BatchResult(len(plan.indices), plan.errors)
+            outcomes = _apply_planned(records, plan)
+        return BatchResult(len(plan.indices), plan.errors, outcomes)
 
     def plan_many(
         self,
@@ -388,6 +403,8 @@ class Lifecycle:
         """
         when = require_aware("at", self.clock() if at is None else at)
         self._check_trigger(trigger, params)
+        if not isinstance(records, (list, tuple)):
+            raise FieldTypeError("records", "a list or tuple of records", records)
         if len(set(map(id, records))) != len(records):
             raise InvalidFieldError("records", "distinct records", "a record listed twice")
         errors: dict[int, LeadflowError] = {}
@@ -508,14 +525,17 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _apply_planned(records: Sequence[Stateful], plan: BatchPlan) -> None:
+def _apply_planned(records: Sequence[Stateful], plan: BatchPlan) -> dict[int, Any]:
     commits = plan.commits
+    outcomes: dict[int, Any] = {}
     setter = object.__setattr__
     for index, event in zip(plan.indices, plan.events, strict=True):
         if commits:
             commit = commits.get(index)
             if commit is not None:
-                commit()
+                outcome = commit()
+                if outcome is not None:
+                    outcomes[index] = outcome
         record = records[index]
         setter(record, "state", event.to_state)
         setter(record, "status", event.to_status)
@@ -523,6 +543,7 @@ def _apply_planned(records: Sequence[Stateful], plan: BatchPlan) -> None:
         if modified is None or event.at > modified:
             setter(record, "modifiedon", event.at)
         setter(record, "_history", (*record._history, event) if record._history else (event,))
+    return outcomes
 
 
 def _apply(record: Stateful, event: HistoryEvent) -> None:
@@ -577,16 +598,6 @@ def _compile(
             )
             table[(trigger, definition.states.named(source_name))] = specs
     return table
-
-
-def triggers_by_state(definition: MachineDefinition) -> dict[CodedState, tuple[str, ...]]:
-    """For each state, the triggers that may leave it (guards aside)."""
-    result: dict[CodedState, list[str]] = {s: [] for s in definition.states}
-    for spec in definition.transitions:
-        for source in spec.sources:
-            if spec.trigger not in result[source]:
-                result[source].append(spec.trigger)
-    return {s: tuple(t) for s, t in result.items()}
 
 
 def iter_edges(

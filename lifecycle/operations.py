@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from lifecycle.consent import active_consents, anonymized
+from lifecycle.consent import anonymized
 from lifecycle.errors import FieldTypeError, InvalidFieldError, MergeError, ReadOnlyRecordError
 from lifecycle.machines import Commit, Params, Transitioned
 from lifecycle.records import (
@@ -63,14 +63,14 @@ def prepare_qualify(lead: Lead, params: Params, at: dt.datetime) -> Commit | Non
             raise FieldTypeError(option, "a bool", params[option])
     contact = params.get("contact")
     account = params.get("account")
-    if contact is not None and params.get("create_contact"):
-        raise InvalidFieldError("contact", "given or created, not both", contact.id)
-    if account is not None and params.get("create_account"):
-        raise InvalidFieldError("account", "given or created, not both", account.id)
     if contact is not None:
         _linkable("contact", contact, Contact)
     if account is not None:
         _linkable("account", account, Account)
+    if contact is not None and params.get("create_contact"):
+        raise InvalidFieldError("contact", "given or created, not both", contact.id)
+    if account is not None and params.get("create_account"):
+        raise InvalidFieldError("account", "given or created, not both", account.id)
     created: list[str] = []
     if params.get("create_contact"):
         contact = Contact(
@@ -127,10 +127,14 @@ def prepare_qualify(lead: Lead, params: Params, at: dt.datetime) -> Commit | Non
     def commit() -> QualifyResult:
         if contact is not None:
             known = {c.id for c in contact.consents}
-            carried = [c for c in active_consents(lead.consents) if c.id not in known]
-            _set(
-                contact, marketingonly=False, modifiedon=at, consents=(*contact.consents, *carried)
-            )
+            carried = [c for c in lead.consents if c.is_active_at(at) and c.id not in known]
+            _set(contact, marketingonly=False, consents=(*contact.consents, *carried))
+            if lead.consent_restricted and not contact.consent_restricted:
+                contact.restrict_consent(at=at)
+            if lead.consent_inherent and not contact.consent_inherent:
+                _set(contact, consent_inherent=True)
+            if contact.modifiedon is None or at > contact.modifiedon:
+                _set(contact, modifiedon=at)
             if account is not None and contact.parentcustomerid is None:
                 _set(contact, parentcustomerid=account.id)
             if lead.parentcontactid is None:
@@ -162,9 +166,8 @@ def prepare_anonymize(record: Record, params: Params, at: dt.datetime) -> Commit
 
 def prepare_merge_into(record: Record, params: Params, at: dt.datetime) -> Commit:
     """Mark the subordinate of a merge: ``merged`` and ``masterid`` (D4)."""
+    _merge_partner("master", record, params["master"])
     master = params["master"]
-    if type(master) is not type(record):
-        raise FieldTypeError("master", f"a {type(record).__name__}", master)
 
     def commit() -> None:
         _set(record, merged=True, masterid=master.id, consents=())
@@ -175,17 +178,28 @@ def prepare_merge_into(record: Record, params: Params, at: dt.datetime) -> Commi
 def prepare_absorb(record: Record, params: Params, at: dt.datetime) -> Commit:
     """Fill the master's blanks from the subordinate, take named fields, move consents."""
     subordinate = params["subordinate"]
-    if type(subordinate) is not type(record):
-        raise FieldTypeError("subordinate", f"a {type(record).__name__}", subordinate)
+    _merge_partner("subordinate", record, subordinate)
     take = _editable_names(type(record), params.get("take", ()))
     values: dict[str, Any] = {}
     for field in attrs.fields(type(record)):
         name = field.name
         if name in SYSTEM_FIELDS or name.startswith("_") or not field.init:
             continue
-        theirs = getattr(subordinate, name)
-        if name in take or (_blank(getattr(record, name)) and not _blank(theirs)):
+        ours, theirs = getattr(record, name), getattr(subordinate, name)
+        if name in take:
             values[name] = theirs
+        elif name in _STRICTER_WHEN_TRUE:
+            if theirs and not ours:
+                values[name] = True
+        elif name == "followemail":
+            if ours and not theirs:
+                values[name] = False
+        elif _blank(ours) and not _blank(theirs):
+            values[name] = theirs
+    if getattr(subordinate, "consent_restricted", False) and not getattr(
+        record, "consent_restricted", False
+    ):
+        values["consent_restricted"] = True
     known = {c.id for c in record.consents}
     moved = [c for c in subordinate.consents if c.id not in known]
 
@@ -196,9 +210,30 @@ def prepare_absorb(record: Record, params: Params, at: dt.datetime) -> Commit:
     return commit
 
 
+_STRICTER_WHEN_TRUE = frozenset(
+    {"donotemail", "donotbulkemail", "donotsendmm", "donotphone", "donotpostalmail"}
+)
+"""Opt-outs a merge keeps from either record: a person who opted out on the duplicate
+stays opted out (unless the caller names the field in ``take``)."""
+
+
+def _merge_partner(role: str, record: Record, other: object) -> None:
+    if type(other) is not type(record):
+        raise FieldTypeError(role, f"a {type(record).__name__}", other)
+    assert isinstance(other, Record)
+    if other is record or other.id == record.id:
+        raise MergeError(f"a record cannot be merged into itself (record {record.id}).")
+    if not other.is_active:
+        raise MergeError(
+            f"both records of a merge must be active (the {role} {other.id} is "
+            f"{other.state.label})."
+        )
+
+
 def _editable_names(kind: type[Record], names: object) -> frozenset[str]:
     if isinstance(names, str) or not isinstance(names, Iterable):
         raise FieldTypeError("take", "a collection of field names", names)
+    names = tuple(names)
     fields = attrs.fields_dict(kind)
     for name in names:
         if (
@@ -250,6 +285,8 @@ def merge(
         )
     if master is subordinate or master.id == subordinate.id:
         raise MergeError(f"a record cannot be merged into itself (record {master.id}).")
+    if not isinstance(children, Iterable):
+        raise FieldTypeError("children", "a collection of records", children)
     children = tuple(children)
     for child in children:
         if not isinstance(child, Record):
@@ -263,6 +300,8 @@ def merge(
     )
     moved = []
     for child in children:
+        if child.is_deleted:
+            continue
         repoint = {
             n: master.id for n in _REFERENCE_FIELDS if getattr(child, n, None) == subordinate.id
         }
@@ -271,5 +310,7 @@ def merge(
     taken: Transitioned = absorbing.commit()
     merging.commit()
     for child, repoint in moved:
-        _set(child, **repoint, modifiedon=absorbing.event.at)
+        _set(child, **repoint)
+        if child.modifiedon is None or absorbing.event.at > child.modifiedon:
+            _set(child, modifiedon=absorbing.event.at)
     return MergeResult(master, subordinate, taken.outcome, tuple(c.id for c, _ in moved))

@@ -221,11 +221,17 @@ class OptOutOutcome:
         return self.event.id
 
 
-def _positive_int(name: str, value: object) -> int:
+MAX_SOFT_BOUNCE_LIMIT = 1_000
+"""The largest ``soft_bounce_limit`` a ledger accepts."""
+MAX_HARD_BOUNCE_DAYS = 36_500
+"""The largest ``hard_bounce_days`` a ledger accepts (100 years)."""
+
+
+def _bounded_int(name: str, value: object, maximum: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise FieldTypeError(name, "an int", value)
-    if value < 1:
-        raise InvalidFieldError(name, "at least 1", value)
+    if not 1 <= value <= maximum:
+        raise InvalidFieldError(name, f"an int from 1 to {maximum:,}", value)
     return value
 
 
@@ -260,7 +266,8 @@ class OptOutLedger:
     """An organisation's opt-out state: suppressions, contact-point consents, soft-bounce
     streaks, and the log of every event applied.
 
-    ``soft_bounce_limit`` and ``hard_bounce_days`` are configuration (data); pass a
+    ``soft_bounce_limit`` (1 to 1,000) and ``hard_bounce_days`` (1 to 36,500, i.e. 100
+    years) are configuration (data); pass a
     :class:`~lifecycle.contactpoints.ContactPointLedger` to record one-click
     unsubscribes as contact-point opt-outs (real-time journeys).
     """
@@ -277,8 +284,8 @@ class OptOutLedger:
             raise FieldTypeError("suppressions", "a SuppressionList or None", suppressions)
         if contact_points is not None and not isinstance(contact_points, ContactPointLedger):
             raise FieldTypeError("contact_points", "a ContactPointLedger or None", contact_points)
-        self._limit = _positive_int("soft_bounce_limit", soft_bounce_limit)
-        self._days = _positive_int("hard_bounce_days", hard_bounce_days)
+        self._limit = _bounded_int("soft_bounce_limit", soft_bounce_limit, MAX_SOFT_BOUNCE_LIMIT)
+        self._days = _bounded_int("hard_bounce_days", hard_bounce_days, MAX_HARD_BOUNCE_DAYS)
         self._suppressions = SuppressionList() if suppressions is None else suppressions
         self._contact_points = contact_points
         self._streaks: dict[str, int] = {}
@@ -341,7 +348,7 @@ class OptOutLedger:
         seen = self._applied.get(event.id)
         if seen is not None:
             return OptOutOutcome(event=event, applied=False, conflict=seen != event)
-        plan = self._plan(event, _resolve(event, records))
+        plan = self._plan(event, _resolve(event, records), self._streaks, set())
         return self._execute(event, plan)
 
     def apply_many(
@@ -349,22 +356,49 @@ class OptOutLedger:
     ) -> tuple[OptOutOutcome, ...]:
         """Apply ``events`` in time order (then by id); one outcome each, in that order.
 
-        Every event is checked first: if any names an unknown record, nothing is applied.
+        Every event is planned first, in that order (records resolved, streaks counted,
+        suppression dates computed): if any fails, nothing is applied.
         """
         _check_records(records)
+        if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):
+            raise FieldTypeError("events", "an iterable of OptOutEvent", events)
         batch = list(events)
         for event in batch:
             if not isinstance(event, OptOutEvent):
                 raise FieldTypeError("events", "OptOutEvent items", event)
         batch.sort(key=_order)
-        seen = set(self._applied)
+        seen = dict(self._applied)
+        streaks = dict(self._streaks)
+        flagged: set[int] = set()
+        steps: list[tuple[OptOutEvent, _Plan | OptOutOutcome]] = []
         for event in batch:
-            if event.id not in seen:
-                seen.add(event.id)
-                _resolve(event, records)
-        return tuple(self.apply(event, records) for event in batch)
+            earlier = seen.get(event.id)
+            if earlier is not None:
+                repeat = OptOutOutcome(event=event, applied=False, conflict=earlier != event)
+                steps.append((event, repeat))
+                continue
+            seen[event.id] = event
+            plan = self._plan(event, _resolve(event, records), streaks, flagged)
+            if plan.streak:
+                streaks[event.key] = plan.streak
+            else:
+                streaks.pop(event.key, None)
+            steps.append((event, plan))
+        return tuple(
+            step if isinstance(step, OptOutOutcome) else self._execute(event, step)
+            for event, step in steps
+        )
 
-    def _plan(self, event: OptOutEvent, record: Record | None) -> _Plan:
+    def _plan(
+        self,
+        event: OptOutEvent,
+        record: Record | None,
+        streaks: Mapping[str, int],
+        flagged: set[int],
+    ) -> _Plan:
+        """What ``event`` will change, given the soft-bounce ``streaks`` before it and the
+        records (by ``id()``) that earlier events of the batch flag; nothing changes here
+        but ``flagged``."""
         kind = event.kind
         changes: list[str] = []
         set_flag = False
@@ -374,12 +408,13 @@ class OptOutLedger:
                 changes.append(f"record deleted: flag not set on {what}")
             elif record.anonymized:
                 changes.append(f"record anonymized: flag not set on {what}")
-            elif not record.donotbulkemail:
+            elif not record.donotbulkemail and id(record) not in flagged:
                 set_flag = True
+                flagged.add(id(record))
                 changes.append(f"donotbulkemail set on {what}")
 
         key = event.key
-        before = self._streaks.get(key, 0)
+        before = streaks.get(key, 0)
         streak, limit_reached = before, False
         if kind is OptOutKind.SOFT_BOUNCE:
             streak = before + 1
@@ -412,7 +447,14 @@ class OptOutLedger:
             account = event.sending_account
         elif kind is OptOutKind.HARD_BOUNCE or limit_reached:
             reason = SuppressionReason.HARD_BOUNCE
-            until = event.at + dt.timedelta(days=self._days)
+            try:
+                until = event.at + dt.timedelta(days=self._days)
+            except OverflowError:
+                raise InvalidFieldError(
+                    "at",
+                    f"at least {self._days} days (hard_bounce_days) before the latest datetime",
+                    event.at,
+                ) from None
             why = (
                 "hard bounce"
                 if kind is OptOutKind.HARD_BOUNCE

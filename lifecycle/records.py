@@ -52,6 +52,10 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _loosens(name: str, value: object) -> bool:
+    return (name in _PREFERENCES and value is False) or (name == "followemail" and value is True)
+
+
 def _defer_validators(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
     """Move each field's validator into its metadata, so construction checks only the
     values that differ from their defaults (most fields of most records are blank)."""
@@ -178,6 +182,8 @@ class Record:
     _history: tuple[HistoryEvent, ...] = attrs.field(default=(), init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        if getattr(type(self), "state_type", None) is None:
+            raise FieldTypeError("record", "a Lead, Contact or Account", type(self).__name__)
         _checks(type(self)).run(self)
         state, status = self.state, self.status
         if not isinstance(state, self.state_type):
@@ -256,6 +262,8 @@ class Record:
         are read-only: pass ``integration=True`` for an API/sync edit, which
         Dynamics allows on them. Deleted and anonymized records accept no edit.
         """
+        if changes is not None and not isinstance(changes, Mapping):
+            raise FieldTypeError("changes", "a mapping of field names to values", changes)
         wanted = {**(changes or {}), **fields}
         self.check_editable(integration=integration)
         by_name = attrs.fields_dict(type(self))
@@ -267,6 +275,12 @@ class Record:
             check = field.metadata.get("check")
             if check is not None:
                 check(self, field, value)
+            if getattr(self, "consent_restricted", False) and _loosens(name, value):
+                raise InvalidFieldError(
+                    name,
+                    "Do Not Allow while the person restricts processing (lift_restriction() first)",
+                    value,
+                )
         changed = tuple(n for n, v in wanted.items() if getattr(self, n) != v)
         when = require_aware("at", self._lifecycle.clock() if at is None else at)
         if changed:
@@ -291,10 +305,27 @@ class Record:
                 "(pass integration=True for an API/sync edit)",
             )
 
+    def _system_edit(
+        self, values: Mapping[str, Any], at: dt.datetime | None, *, narrows: bool = False
+    ) -> tuple[str, ...]:
+        """Set fields no ordinary update may touch, on any record that still exists
+        (anonymized ones too when the change only ``narrows`` what may be sent)."""
+        state = self.state
+        if self.is_deleted or (self.anonymized and not narrows):
+            why = "deleted" if self.is_deleted else "anonymized"
+            raise ReadOnlyRecordError(self.id, state.label, f"{why} records cannot be edited")
+        when = require_aware("at", self._lifecycle.clock() if at is None else at)
+        changed = tuple(n for n, v in values.items() if getattr(self, n) != v)
+        for name in changed:
+            object.__setattr__(self, name, values[name])
+        if changed and (self.modifiedon is None or when > self.modifiedon):
+            object.__setattr__(self, "modifiedon", when)
+        return changed
+
     def delete(
         self, *, at: dt.datetime | None = None, actor: str | None = None, note: str | None = None
     ) -> HistoryEvent:
-        """Delete the record; it can never come back (D5, D14)."""
+        """Delete the record; it can never come back (D5)."""
         return self._lifecycle.fire(self, "delete", at=at, actor=actor, note=note).event
 
     def anonymize(
@@ -324,20 +355,44 @@ class _Person(Record):
         Allowed on closed records too (it only narrows what may be sent); refused on
         deleted ones. Returns the fields that changed.
         """
-        if self.is_deleted:
-            raise ReadOnlyRecordError(self.id, self.state.label, "deleted records cannot be edited")
-        when = require_aware("at", self._lifecycle.clock() if at is None else at)
-        wanted = {
-            **dict.fromkeys(_PREFERENCES, True),
-            "followemail": False,
-            "consent_restricted": True,
-        }
-        changed = tuple(n for n, v in wanted.items() if getattr(self, n) != v)
-        for name in changed:
-            object.__setattr__(self, name, wanted[name])
-        if changed:
-            object.__setattr__(self, "modifiedon", when)
-        return changed
+        return self._system_edit(
+            {**dict.fromkeys(_PREFERENCES, True), "followemail": False, "consent_restricted": True},
+            at,
+            narrows=True,
+        )
+
+    def lift_restriction(self, *, at: dt.datetime | None = None) -> tuple[str, ...]:
+        """End a GDPR restriction. Preferences stay Do Not Allow until updated one by one."""
+        return self._system_edit({"consent_restricted": False}, at)
+
+    def give_consent(self, consent: DataConsent, *, at: dt.datetime | None = None) -> DataConsent:
+        """Record a data consent the person gave; allowed on closed records (D12)."""
+        if not isinstance(consent, DataConsent):
+            raise FieldTypeError("consent", "a DataConsent", consent)
+        if any(c.id == consent.id for c in self.consents):
+            raise InvalidFieldError("consent", "a consent the record does not hold yet", consent.id)
+        self._system_edit({"consents": (*self.consents, consent)}, at)
+        return consent
+
+    def cancel_consent(self, consent_id: str, *, at: dt.datetime | None = None) -> DataConsent:
+        """Active → Cancelled: the person withdrew this consent."""
+        return self._replace_consent(consent_id, "cancel", at)
+
+    def reactivate_consent(self, consent_id: str, *, at: dt.datetime | None = None) -> DataConsent:
+        """Cancelled → Active; expired and anonymized consents cannot come back (D12)."""
+        return self._replace_consent(consent_id, "reactivate", at)
+
+    def _replace_consent(self, consent_id: str, move: str, at: dt.datetime | None) -> DataConsent:
+        for position, consent in enumerate(self.consents):
+            if consent.id == consent_id:
+                changed = getattr(consent, move)()
+                consents = (*self.consents[:position], changed, *self.consents[position + 1 :])
+                self._system_edit({"consents": consents}, at)
+                return changed  # type: ignore[no-any-return]
+        known = [c.id for c in self.consents]
+        raise InvalidFieldError(
+            "consent_id", f"the id of one of this record's consents {known}", consent_id
+        )
 
     @property
     def fullname(self) -> str | None:

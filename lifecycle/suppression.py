@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
@@ -89,7 +89,9 @@ class Suppression:
 class SuppressionList:
     """Suppressions by address; adding the same suppression twice keeps one."""
 
-    def __init__(self, entries: tuple[Suppression, ...] = ()) -> None:
+    def __init__(self, entries: Iterable[Suppression] = ()) -> None:
+        if isinstance(entries, (str, bytes, Mapping)) or not isinstance(entries, Iterable):
+            raise FieldTypeError("entries", "an iterable of Suppression", entries)
         self._by_address: dict[str, list[Suppression]] = {}
         for entry in entries:
             self.add(entry)

@@ -443,16 +443,31 @@ class TestExpiringConsents:
             (-1, InvalidFieldError),
             (float("nan"), InvalidFieldError),
             (float("inf"), InvalidFieldError),
+            (36_501, InvalidFieldError),
+            (36_500.5, InvalidFieldError),
+            (3_000_000, InvalidFieldError),
+            (10**400, InvalidFieldError),
             (True, FieldTypeError),
+            (False, FieldTypeError),
+            (None, FieldTypeError),
             ("30", FieldTypeError),
             (dt.timedelta(days=3), FieldTypeError),
         ],
         ids=case_id,
     )
     def test_bad_window(self, days: Any, error: type[Exception]) -> None:
-        """within_days is a finite, non-negative number."""
-        with pytest.raises(error):
+        """within_days is a number from 0 to 36,500; anything else raises a typed error."""
+        with pytest.raises(error, match=r"^'within_days' must be"):
             expiring_consents([], AT, days)
+
+    def test_longest_window_near_the_end_of_time(self) -> None:
+        """A 36,500-day window that runs past datetime.max reaches every later expiry."""
+        at = dt.datetime(9950, 1, 1, tzinfo=dt.UTC)
+        last = dt.datetime.max.replace(tzinfo=dt.UTC)
+        record = _consenting("a", consents=[marketing(valid_until=last, id="last")])
+        (found,) = expiring_consents([record], at, 36_500)
+        assert found.valid_until == last
+        assert expiring_consents([record], AT, 36_500) == ()
 
     def test_naive_at(self) -> None:
         """A naive ``at`` is refused."""

@@ -922,3 +922,153 @@ class TestLapseColumns:
         )
         with pytest.raises(InvalidFieldError, match="consent_until_0"):
             decide_frame(frame, MessageKind.MANUAL, at=AT)
+
+
+_TWO_CONTACTS: dict[str, Any] = {
+    "record_type": ["contact", "contact"],
+    "statecode": [0, 0],
+    "emailaddress1": ["a@b.co", "c@d.co"],
+    "donotemail": [False, False],
+}
+"""Two reachable contacts, for flag columns laid over them."""
+
+
+class TestStrictFlags:
+    """A flag column holds booleans, as a record's flag does; anything else is refused."""
+
+    @pytest.mark.parametrize(
+        "column", ["donotemail", "deleted", "anonymized", "consent_restricted"]
+    )
+    @pytest.mark.parametrize(
+        "values",
+        [
+            pd.Series(["False", "True"], dtype=object),
+            pd.Series(["False", None], dtype=object),
+            pd.Series([True, 1], dtype=object),
+            pd.Series([0, 1], dtype=np.int64),
+            pd.Series([0.0, 1.0]),
+            pd.Series([1, None], dtype="Int8"),
+            pd.Series(["yes", "no"], dtype="string"),
+            pd.Categorical([True, False]),
+        ],
+        ids=["str", "str-or-none", "bool-and-int", "int", "float", "Int8", "string", "category"],
+    )
+    def test_non_boolean_column_names_itself(self, column: str, values: Any) -> None:
+        """ "False" strings, 0/1 numbers and other dtypes raise InvalidFieldError naming the
+        column (can_send would refuse such a record at construction); the frame is unchanged."""
+        frame = pd.DataFrame({**_TWO_CONTACTS, column: values})
+        before = frame.copy()
+        with pytest.raises(InvalidFieldError, match=f"^'{column}' must be a column of booleans"):
+            decide_frame(frame, MessageKind.MANUAL, at=AT, policy=_NO_CONSENT)
+        pd.testing.assert_frame_equal(frame, before)
+
+    @pytest.mark.parametrize(
+        "values",
+        [
+            pd.Series([True, False]),
+            pd.array([True, None], dtype="boolean"),
+            pd.Series([True, None], dtype=object),
+            pd.Series([True, np.nan], dtype=object),
+            pd.Series([np.True_, pd.NA], dtype=object),
+        ],
+        ids=["bool", "boolean", "object-none", "object-nan", "object-numpy-na"],
+    )
+    def test_booleans_with_missing_values(self, values: Any) -> None:
+        """bool, pandas boolean and objects of True/False/missing read as flags (missing: off)."""
+        frame = pd.DataFrame({**_TWO_CONTACTS, "donotemail": values})
+        result = decide_frame(frame, MessageKind.MANUAL, at=AT, policy=_NO_CONSENT)
+        assert list(result["reasons"]) == [("donotemail",), ()]
+
+
+class TestConsentColumnsInput:
+    """consent_columns refuses levels and statuses a DataConsent could not hold."""
+
+    @staticmethod
+    def _table(level: Any, status: Any) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "record_id": ["a", "b"],
+                "level": pd.Series([4, level], dtype=object),
+                "status": pd.Series(["active", status], dtype=object),
+                "valid_until": pd.Series([pd.NaT, pd.NaT], dtype="datetime64[us, UTC]"),
+            }
+        )
+
+    @pytest.mark.parametrize(
+        ("level", "status", "column"),
+        [
+            ("high", "active", "level"),
+            ("4", "active", "level"),
+            (6, "active", "level"),
+            (-1, "active", "level"),
+            (2.5, "active", "level"),
+            (True, "active", "level"),
+            (None, "active", "level"),
+            (6, "cancelled", "level"),
+            (4, "withdrawn", "status"),
+            (4, "Active", "status"),
+            (4, None, "status"),
+            (4, 1, "status"),
+        ],
+        ids=lambda v: repr(v),
+    )
+    def test_bad_level_or_status(self, level: Any, status: Any, column: str) -> None:
+        """A level not an integer 0-5, or an unknown status, is refused naming its column."""
+        table = self._table(level, status)
+        before = table.copy()
+        with pytest.raises(InvalidFieldError, match=f"^'{column}' must be consent"):
+            consent_columns(table)
+        pd.testing.assert_frame_equal(table, before)
+
+    @pytest.mark.parametrize(
+        "levels",
+        [
+            pd.Series([4, 0]),
+            pd.Series([4.0, 0.0]),
+            pd.Series([4, 0], dtype="Int8"),
+            pd.Series([ConsentLevel.MARKETING, ConsentLevel.NONE], dtype=object),
+        ],
+        ids=["int", "float", "Int8", "ConsentLevel"],
+    )
+    def test_level_forms(self, levels: pd.Series) -> None:
+        """Integer levels in any numeric dtype, or ConsentLevel members, are read alike."""
+        table = pd.DataFrame(
+            {
+                "record_id": ["a", "b"],
+                "level": levels,
+                "status": [ConsentStatus.ACTIVE, "active"],
+                "valid_until": pd.Series([pd.NaT, pd.NaT], dtype="datetime64[us, UTC]"),
+            }
+        )
+        columns = consent_columns(table)
+        assert list(columns["consent_until_4"].notna()) == [True, False]
+        assert list(columns["consent_until_0"].notna()) == [True, True]
+
+
+def test_suppression_order_comes_from_reasons_by_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    """decide_frame orders suppression reasons from reasons_by_address alone, as can_send."""
+    record = Contact(emailaddress1="ada@example.com")
+    suppressions = _suppressed(
+        ("ada@example.com", SuppressionReason.SPAM_COMPLAINT),
+        ("ada@example.com", SuppressionReason.HARD_BOUNCE),
+    )
+    expected = can_send(
+        record, MessageKind.TRANSACTIONAL, at=AT, policy=_NO_CONSENT, suppressions=suppressions
+    ).codes
+    frame = eligibility_frame([record])
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("decide_frame called SuppressionList.active")
+
+    monkeypatch.setattr(SuppressionList, "active", refuse)
+    result = decide_frame(
+        frame, MessageKind.TRANSACTIONAL, at=AT, policy=_NO_CONSENT, suppressions=suppressions
+    )
+    assert (
+        result["reasons"].iloc[0]
+        == expected
+        == (
+            "suppressed-spam-complaint",
+            "suppressed-hard-bounce",
+        )
+    )

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -23,6 +24,7 @@ from lifecycle import (
     LEAD_MACHINE,
     MACHINES,
     DiagramError,
+    FieldTypeError,
     Guard,
     LeadState,
     LeadStatus,
@@ -35,7 +37,7 @@ from lifecycle import (
 )
 from lifecycle.diagram import FORMATS, IMAGE_FORMATS, TEXT_FORMATS, export, render
 from lifecycle.machines import iter_edges
-from lifecycle.states import CodedState, CodedStatus
+from lifecycle.states import CodedState, CodedStatus, statuses_of
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -197,7 +199,7 @@ class TestMermaid:
         assert len(edges) == len(set(edges))
         (line,) = [line for line in body if line.startswith("open --> disqualified : ")]
         assert "disqualify [no opportunity]" in line
-        assert "merge_into / Canceled" in line
+        assert "merge_into [no opportunity] / Canceled" in line
 
     def test_awkward_ids_become_simple_identifiers(self) -> None:
         """State values that are not identifiers, or are Mermaid keywords, get safe ids."""
@@ -410,6 +412,36 @@ class TestRender:
         monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: str(fake))
         with pytest.raises(DiagramError, match=r"did not finish within 0\.2 seconds"):
             render(LEAD_MACHINE, "png", timeout=0.2)
+
+
+class TestNotADefinition:
+    """Every entry point takes a MachineDefinition and refuses anything else with a typed error."""
+
+    @pytest.mark.parametrize(
+        "call",
+        [
+            to_mermaid,
+            to_dot,
+            lambda d: render(d, "svg"),
+            lambda d: export(d, "mermaid"),
+            lambda d: export(d, "png"),
+        ],
+        ids=["to_mermaid", "to_dot", "render", "export-text", "export-image"],
+    )
+    @pytest.mark.parametrize("value", ["lead", None, MACHINES, LeadState], ids=repr)
+    def test_field_type_error(self, call: Any, value: Any) -> None:
+        """A name, None, the registry or a state enum is a FieldTypeError naming 'definition'."""
+        with pytest.raises(FieldTypeError, match=r"^'definition' must be a MachineDefinition"):
+            call(value)
+
+    @pytest.mark.parametrize("name", list(MACHINES))
+    def test_states_list_their_statuses(self, name: str) -> None:
+        """Each state's status reasons in the diagram are lifecycle.states.statuses_of's."""
+        definition = MACHINES[name]
+        text = to_mermaid(definition)
+        for state in definition.states:
+            for status in statuses_of(state, definition.statuses):
+                assert f"{status.code} {status.label}" in text
 
 
 def _script(tmp_path: Path, body: str) -> Path:

@@ -10,8 +10,10 @@ inactive), preference flags (D8-D10), consent (D11 or contact points), suppressi
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+import pickle
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -49,7 +51,12 @@ from lifecycle import (
     can_send,
     consent_summary,
 )
-from lifecycle.eligibility import DEFAULT_KIND_PURPOSES
+from lifecycle.eligibility import (
+    DEFAULT_KIND_PURPOSES,
+    DEFAULT_MINIMUM_LEVELS,
+    DEFAULT_PURPOSES,
+    FrozenMap,
+)
 from lifecycle.suppression import HARD_BOUNCE_DAYS
 from tests.strategies import NAIVE, STARTS, T1, build, case_id
 
@@ -752,17 +759,24 @@ SCENARIOS: list[Row] = [
         policy=Policy(journey_minimum=ConsentLevel.SUBSCRIPTION),
     ),
     *scenario(
-        "custom minimum: transactional needs Marketing",
+        "custom minimum: transactional needs Marketing, the other minimums are kept",
         lambda: contact(level=3),
         {
-            (K.COMMERCIAL, K.TRANSACTIONAL): ("consent-below-marketing",),
+            (
+                K.COMMERCIAL,
+                K.TRANSACTIONAL,
+                K.MARKETING_MATERIALS,
+                K.PHONE,
+                K.POSTAL,
+            ): ("consent-below-marketing",),
         },
-        policy=Policy(
-            minimum_levels={
-                K.COMMERCIAL: ConsentLevel.MARKETING,
-                K.TRANSACTIONAL: ConsentLevel.MARKETING,
-            }
-        ),
+        policy=Policy(minimum_levels={K.TRANSACTIONAL: ConsentLevel.MARKETING}),
+    ),
+    *scenario(
+        "custom minimum: level 0 removes commercial's minimum only",
+        lambda: contact(level=3),
+        {(K.MARKETING_MATERIALS, K.PHONE, K.POSTAL): ("consent-below-marketing",)},
+        policy=Policy(minimum_levels={K.COMMERCIAL: ConsentLevel.NONE}),
     ),
     # check_contact_flags off: the marketing engine ignores donotemail/donotbulkemail;
     # manual and workflow email still honour donotemail.
@@ -1564,6 +1578,8 @@ class TestProperties:
         data = policy.to_dict()
         assert Policy.from_dict(data) == policy
         assert Policy.from_dict(json.loads(json.dumps(data))) == policy
+        assert hash(Policy.from_dict(data)) == hash(policy)
+        assert Policy.from_dict(data).to_dict() == data
 
     @given(policy=policies, spec=specs(), kind=kinds)
     def test_round_tripped_policy_decides_the_same(
@@ -1736,3 +1752,88 @@ class TestBadInput:
             closed_record_blocks=frozenset({K.COMMERCIAL}),
             consent_model=ConsentModel.CONTACT_POINTS,
         )
+
+
+# --- policy mappings -----------------------------------------------------------------------
+
+
+class TestPolicyMappings:
+    """Policy's mappings: laid over their defaults, immutable and hashable."""
+
+    def test_policy_is_hashable(self) -> None:
+        """Equal policies hash alike, so a policy can key a dict or sit in a set."""
+        assert hash(DEFAULT_POLICY) == hash(Policy())
+        custom = Policy(minimum_levels={"commercial": 5}, purposes={"events": "restrictive"})
+        assert len({DEFAULT_POLICY, Policy(), custom, Policy.from_dict(custom.to_dict())}) == 2
+        assert {custom: "x"}[Policy.from_dict(custom.to_dict())] == "x"
+
+    @pytest.mark.parametrize(
+        ("field", "given", "added", "defaults"),
+        [
+            (
+                "minimum_levels",
+                {"commercial": 5},
+                {K.COMMERCIAL: ConsentLevel.PROFILING},
+                DEFAULT_MINIMUM_LEVELS,
+            ),
+            (
+                "minimum_levels",
+                {K.MANUAL: ConsentLevel.CONSENT},
+                {K.MANUAL: ConsentLevel.CONSENT},
+                DEFAULT_MINIMUM_LEVELS,
+            ),
+            (
+                "purposes",
+                {"Events": "restrictive"},
+                {"events": Enforcement.RESTRICTIVE},
+                DEFAULT_PURPOSES,
+            ),
+            (
+                "kind_purposes",
+                {"transactional": "receipts"},
+                {K.TRANSACTIONAL: "receipts"},
+                DEFAULT_KIND_PURPOSES,
+            ),
+        ],
+        ids=case_id,
+    )
+    def test_laid_over_defaults(
+        self, field: str, given: dict[Any, Any], added: dict[Any, Any], defaults: Mapping[Any, Any]
+    ) -> None:
+        """Each mapping given changes only its keys; every other key keeps its default."""
+        value = getattr(Policy(**{field: given}), field)
+        assert isinstance(value, FrozenMap)
+        assert dict(value) == {**defaults, **added}
+
+    def test_level_zero_removes_a_minimum(self) -> None:
+        """A kind mapped to ConsentLevel.NONE needs no consent; a journey minimum still applies."""
+        policy = Policy(minimum_levels={"commercial": 0, "phone": ConsentLevel.NONE})
+        assert policy.minimum_level(K.COMMERCIAL) is None
+        assert policy.minimum_level(K.PHONE) is None
+        assert policy.minimum_level(K.POSTAL) is ConsentLevel.MARKETING
+        journey = attrs.evolve(policy, journey_minimum=ConsentLevel.SUBSCRIPTION)
+        assert journey.minimum_level(K.COMMERCIAL) is ConsentLevel.SUBSCRIPTION
+        assert Policy(journey_minimum=0).minimum_level(K.MANUAL) is None
+        assert Policy.from_dict(policy.to_dict()) == policy
+
+    def test_frozen_map(self) -> None:
+        """FrozenMap reads like a dict, equals equal mappings, and cannot be changed."""
+        frozen = FrozenMap({"a": 1, "b": 2})
+        assert frozen == {"a": 1, "b": 2} == FrozenMap([("b", 2), ("a", 1)])
+        assert frozen != {"a": 1}
+        assert hash(frozen) == hash(FrozenMap({"b": 2, "a": 1}))
+        assert repr(frozen) == "{'a': 1, 'b': 2}"
+        assert (list(frozen), len(frozen), "a" in frozen, frozen.get("c")) == (
+            ["a", "b"],
+            2,
+            True,
+            None,
+        )
+        with pytest.raises(TypeError):
+            frozen["a"] = 3  # type: ignore[index]
+        with pytest.raises(AttributeError):
+            frozen._data = {}  # type: ignore[misc]
+        assert frozen == {"a": 1, "b": 2}
+        assert pickle.loads(pickle.dumps(frozen)) == frozen
+        assert copy.deepcopy(DEFAULT_POLICY) == DEFAULT_POLICY
+        assert pickle.loads(pickle.dumps(DEFAULT_POLICY)) == DEFAULT_POLICY

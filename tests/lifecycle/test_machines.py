@@ -452,7 +452,7 @@ class TestGuards:
             ),
             (
                 Lead(qualifyingopportunityid="opp-1"),
-                {"mark_contacted", "qualify", "absorb", "merge_into", "anonymize", "delete"},
+                {"mark_contacted", "qualify", "absorb", "anonymize", "delete"},
             ),
             (Lead(state=LeadState.QUALIFIED), {"reactivate", "anonymize", "delete"}),
             (Lead(state=LeadState.DISQUALIFIED, anonymized=True), {"delete"}),

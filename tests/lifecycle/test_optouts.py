@@ -592,8 +592,11 @@ class TestBounces:
             ("soft_bounce_limit", 0, InvalidFieldError),
             ("soft_bounce_limit", 2.5, FieldTypeError),
             ("soft_bounce_limit", True, FieldTypeError),
+            ("soft_bounce_limit", 1_001, InvalidFieldError),
             ("hard_bounce_days", -1, InvalidFieldError),
             ("hard_bounce_days", "180", FieldTypeError),
+            ("hard_bounce_days", 36_501, InvalidFieldError),
+            ("hard_bounce_days", 3_000_000, InvalidFieldError),
             ("suppressions", [], FieldTypeError),
             ("contact_points", {}, FieldTypeError),
         ],
@@ -603,6 +606,13 @@ class TestBounces:
         """Bad configuration raises a typed error naming the setting."""
         with pytest.raises(error, match=f"^'{name}' must be"):
             OptOutLedger(**{name: value})
+
+    def test_largest_configuration(self) -> None:
+        """A soft-bounce limit of 1,000 and 100 years of hard-bounce suppression are allowed."""
+        ledger = OptOutLedger(soft_bounce_limit=1_000, hard_bounce_days=36_500)
+        (outcome,) = ledger.apply_many(bounces(HARD), {})
+        assert outcome.suppression is not None
+        assert outcome.suppression.until == T1 + DAY + 36_500 * DAY
 
 
 # --- idempotency ---------------------------------------------------------------------------
@@ -864,6 +874,76 @@ class TestApplyMany:
         ledger = OptOutLedger()
         assert ledger.apply_many([], {}) == ()
         assert ledger.log == ()
+
+    @pytest.mark.parametrize("events", [None, 3, "e-1", {"e-1": None}], ids=case_id)
+    def test_events_not_an_iterable(self, events: Any) -> None:
+        """A batch that is not an iterable of events is a FieldTypeError."""
+        with pytest.raises(FieldTypeError, match=r"^'events' must be"):
+            OptOutLedger().apply_many(events, {})
+
+    @pytest.mark.parametrize(
+        "last",
+        [
+            [OptOutKind.HARD_BOUNCE],
+            [OptOutKind.SOFT_BOUNCE, OptOutKind.SOFT_BOUNCE],
+        ],
+        ids=["hard-bounce", "soft-bounce-limit"],
+    )
+    def test_failing_plan_applies_nothing(self, last: list[OptOutKind]) -> None:
+        """A suppression date past datetime.max in a late event leaves earlier events unapplied."""
+        records: dict[str, Record] = {"c-1": person()}
+        ledger = OptOutLedger(
+            contact_points=ContactPointLedger(), soft_bounce_limit=2, hard_bounce_days=36_500
+        )
+        late = dt.datetime(9950, 1, 1, tzinfo=dt.UTC)
+        batch = [
+            event(OptOutKind.SPAM_REPORT, 1),
+            event(OptOutKind.ONE_CLICK_UNSUBSCRIBE, 2, purpose="commercial"),
+            event(OptOutKind.SOFT_BOUNCE, 3, address="bo@example.com"),
+            *(event(kind, 10 + n, at=late + n * DAY) for n, kind in enumerate(last)),
+        ]
+        before = (state(ledger), snapshot(*records.values()))
+        with pytest.raises(InvalidFieldError, match=r"^'at' must be at least 36500 days"):
+            ledger.apply_many(batch, records)
+        assert (state(ledger), snapshot(*records.values())) == before
+        with pytest.raises(InvalidFieldError, match=r"^'at' must be"):
+            ledger.apply(event(OptOutKind.HARD_BOUNCE, 9, at=late), records)
+        assert (state(ledger), snapshot(*records.values())) == before
+
+    def test_planned_as_applied_one_by_one(self) -> None:
+        """A batch flagging one record twice and counting streaks gives the one-by-one outcomes."""
+        batch = [
+            event(OptOutKind.GROUP_OPT_OUT, 1),
+            event(OptOutKind.SPAM_REPORT, 2, at=T1 + DAY),
+            *bounces(SOFT, SOFT, DELIVERED, SOFT),
+        ]
+        batch = [attrs.evolve(e, id=f"b-{n}") for n, e in enumerate(batch)]
+        one_by_one: dict[str, Record] = {"c-1": person()}
+        sequential = OptOutLedger(soft_bounce_limit=2)
+        expected = [
+            sequential.apply(e, one_by_one) for e in sorted(batch, key=lambda e: (e.at, e.id))
+        ]
+        together: dict[str, Record] = {"c-1": person()}
+        ledger = OptOutLedger(soft_bounce_limit=2)
+        assert list(ledger.apply_many(batch, together)) == expected
+        assert state(ledger) == state(sequential)
+        assert snapshot(*together.values()) == snapshot(*one_by_one.values())
+
+
+class TestLedgerConstructors:
+    """SuppressionList and ContactPointLedger take iterables of their entries, nothing else."""
+
+    @pytest.mark.parametrize("kind", [SuppressionList, ContactPointLedger], ids=case_id)
+    @pytest.mark.parametrize("value", [None, 42, "ada@example.com", {"a": 1}], ids=case_id)
+    def test_not_an_iterable(self, kind: type, value: Any) -> None:
+        """None, numbers, strings and mappings raise FieldTypeError."""
+        with pytest.raises(FieldTypeError, match=r"^'(entries|consents)' must be an iterable"):
+            kind(value)
+
+    @pytest.mark.parametrize("kind", [SuppressionList, ContactPointLedger], ids=case_id)
+    def test_iterables(self, kind: type) -> None:
+        """Any iterable works, a generator or list included; the default is empty."""
+        assert len(kind()) == len(kind([])) == len(kind(iter(()))) == 0
 
 
 # --- what the events mean for sends -----------------------------------------------------------
