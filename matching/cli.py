@@ -18,6 +18,9 @@ from lifecycle.definitions import MACHINES
 from lifecycle.diagram import EXTENSIONS, FORMATS, export
 from lifecycle.errors import LeadflowError
 
+REPORT_WIDTH = 120
+"""Columns of a report written to a pipe or file, where there is no terminal to measure."""
+
 
 class _Group(click.Group):
     """A group that turns leadflow's errors into one clean line and exit code 1."""
@@ -118,7 +121,7 @@ def demo(out: Path) -> None:
     from matching.demo import run_demo
 
     try:
-        run_demo(out, Console())
+        run_demo(out, Console(width=None if sys.stdout.isatty() else REPORT_WIDTH))
     except OSError as err:
         raise click.ClickException(f"cannot write the diagrams into {out}: {err}") from err
 
