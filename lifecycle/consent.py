@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,7 +17,7 @@ import attrs
 
 from lifecycle.clock import require_aware
 from lifecycle.errors import FieldTypeError, InvalidFieldError, TransitionNotAllowed
-from lifecycle.fields import flag, member_of, moment, text
+from lifecycle.fields import flag, member_of, moment, new_id, text
 
 
 class ConsentLevel(enum.IntEnum):
@@ -50,16 +49,18 @@ class GdprConsent(enum.Enum):
     RESTRICT = "restrict"
 
 
-def _new_id() -> str:
-    return str(uuid.uuid4())
+def consent_level(field: str, value: object) -> ConsentLevel:
+    """``value`` as a :class:`ConsentLevel` (a whole number 0-5, not a bool), or a typed
+    error naming ``field``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FieldTypeError(field, "a consent level 0-5", value)
+    if not 0 <= value <= 5:
+        raise InvalidFieldError(field, "a consent level from 0 to 5", value)
+    return ConsentLevel(value)
 
 
 def _level(value: object) -> ConsentLevel:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise FieldTypeError("level", "a consent level 0-5", value)
-    if not 0 <= value <= 5:
-        raise InvalidFieldError("level", "a consent level from 0 to 5", value)
-    return ConsentLevel(value)
+    return consent_level("level", value)
 
 
 _MOVES: dict[str, tuple[frozenset[ConsentStatus], ConsentStatus]] = {
@@ -80,7 +81,7 @@ class DataConsent:
     """
 
     level: ConsentLevel = attrs.field(converter=_level)
-    id: str = attrs.field(factory=_new_id)
+    id: str = attrs.field(factory=new_id)
     status: ConsentStatus = attrs.field(
         default=ConsentStatus.ACTIVE, validator=member_of(ConsentStatus)
     )

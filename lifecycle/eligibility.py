@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import attrs
 
 from lifecycle.clock import require_aware
-from lifecycle.consent import ConsentLevel
+from lifecycle.consent import ConsentLevel, consent_level
 from lifecycle.contactpoints import ConsentValue, ContactPointLedger, Enforcement
 from lifecycle.errors import FieldTypeError, InvalidFieldError
 from lifecycle.fields import flag
@@ -268,14 +268,6 @@ def _mapping(field: str, value: object) -> Mapping[Any, Any]:
     return value
 
 
-def _consent_level(field: str, value: object) -> ConsentLevel:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise FieldTypeError(field, "a consent level 0-5", value)
-    if not 0 <= value <= 5:
-        raise InvalidFieldError(field, "a consent level from 0 to 5", value)
-    return ConsentLevel(value)
-
-
 def _purpose(field: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidFieldError(field, "a non-empty purpose name", value)
@@ -284,14 +276,14 @@ def _purpose(field: str, value: object) -> str:
 
 def _minimum_levels(value: object) -> Mapping[MessageKind, ConsentLevel]:
     given = {
-        _enum(MessageKind, "minimum_levels", k): _consent_level("minimum_levels", v)
+        _enum(MessageKind, "minimum_levels", k): consent_level("minimum_levels", v)
         for k, v in _mapping("minimum_levels", value).items()
     }
     return FrozenMap({**DEFAULT_MINIMUM_LEVELS, **given})
 
 
 def _journey_minimum(value: object) -> ConsentLevel | None:
-    return None if value is None else _consent_level("journey_minimum", value)
+    return None if value is None else consent_level("journey_minimum", value)
 
 
 def _purposes(value: object) -> Mapping[str, Enforcement]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Any
 
 import attrs
@@ -34,6 +35,11 @@ class _Text:
 
     def __repr__(self) -> str:
         return f"<text validator, at most {self.max_length} characters>"
+
+
+def new_id() -> str:
+    """A fresh record id (a GUID, as Dataverse uses)."""
+    return str(uuid.uuid4())
 
 
 def text(max_length: int) -> _Text:

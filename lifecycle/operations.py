@@ -15,6 +15,7 @@ import attrs
 
 from lifecycle.consent import anonymized
 from lifecycle.errors import FieldTypeError, InvalidFieldError, MergeError, ReadOnlyRecordError
+from lifecycle.fields import new_id
 from lifecycle.machines import Commit, Params, Transitioned
 from lifecycle.records import (
     PERSONAL_FIELDS,
@@ -24,7 +25,6 @@ from lifecycle.records import (
     Lead,
     QualifyResult,
     Record,
-    new_id,
 )
 
 _ERASED_TOO = ("companyname", "subject", "name")

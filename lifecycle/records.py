@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import operator
-import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -30,7 +29,16 @@ from lifecycle.errors import (
     InvalidStatusError,
     ReadOnlyRecordError,
 )
-from lifecycle.fields import consent_tuple, email, flag, moment, reference, required_reference, text
+from lifecycle.fields import (
+    consent_tuple,
+    email,
+    flag,
+    moment,
+    new_id,
+    reference,
+    required_reference,
+    text,
+)
 from lifecycle.states import (
     DEFAULT_STATUS,
     AccountState,
@@ -45,11 +53,6 @@ from lifecycle.states import (
 
 if TYPE_CHECKING:
     from lifecycle.machines import HistoryEvent, Lifecycle
-
-
-def new_id() -> str:
-    """A fresh record id (a GUID, as Dataverse uses)."""
-    return str(uuid.uuid4())
 
 
 def _loosens(name: str, value: object) -> bool:
