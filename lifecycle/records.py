@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import attrs
@@ -212,8 +212,20 @@ class Record:
         return self.status.code
 
     @classmethod
-    def from_codes(cls, statecode: int, statuscode: int | None = None, **fields: Any) -> Self:
-        """A record in the state and status Dataverse codes name; the pair is validated."""
+    def from_codes(
+        cls,
+        statecode: int,
+        statuscode: int | None = None,
+        *,
+        history: Iterable[HistoryEvent] = (),
+        **fields: Any,
+    ) -> Self:
+        """A record in the state and status Dataverse codes name; the pair is validated.
+
+        ``history`` restores the transitions a stored record went through (a store
+        loading what it saved); it is not checked against the state, because an
+        import can set a state without a transition.
+        """
         state = cls.state_type.from_code(statecode)
         if statuscode is None:
             status = DEFAULT_STATUS[state]
@@ -224,7 +236,16 @@ class Record:
                     f"'statuscode' must be a status of statecode {statecode} ({state.label}) "
                     f"(got {statuscode}, {status.label})."
                 )
-        return cls(state=state, status=status, **fields)  # type: ignore[call-arg]
+        record = cls(state=state, status=status, **fields)  # type: ignore[call-arg]
+        if history:
+            from lifecycle.machines import HistoryEvent
+
+            events = tuple(history)
+            for event in events:
+                if not isinstance(event, HistoryEvent):
+                    raise FieldTypeError("history", "a sequence of HistoryEvent", event)
+            object.__setattr__(record, "_history", events)
+        return record
 
     # --- reading ---------------------------------------------------------------------------
 

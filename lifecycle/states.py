@@ -70,6 +70,16 @@ class CodedStatus(enum.Enum):
         return member
 
     @classmethod
+    def named(cls, value: str) -> Self:
+        """The status reason whose stable name is ``value``."""
+        for member in cls:
+            if member.value == value:
+                return member
+        raise InvalidStatusError(
+            f"'status' must be one of {[m.value for m in cls]} (got {value!r})."
+        )
+
+    @classmethod
     def from_code(cls, code: int) -> Self:
         """The status reason whose statuscode is ``code``."""
         for member in cls:

@@ -1,0 +1,28 @@
+"""The record store: SQLite embedded by default, PostgreSQL for production."""
+
+from __future__ import annotations
+
+from matching.store.errors import (
+    ConflictError,
+    RecordNotFound,
+    SchemaVersionError,
+    StoreConfigError,
+    StoreError,
+    TombstonedError,
+)
+from matching.store.store import Store, Transaction, open_store
+from matching.store.values import Interaction, Tombstone
+
+__all__ = [
+    "ConflictError",
+    "Interaction",
+    "RecordNotFound",
+    "SchemaVersionError",
+    "Store",
+    "StoreConfigError",
+    "StoreError",
+    "Tombstone",
+    "TombstonedError",
+    "Transaction",
+    "open_store",
+]

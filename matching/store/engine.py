@@ -1,0 +1,158 @@
+"""Engines for the two supported databases, and schema migration on open.
+
+SQLite (the embedded default) runs in WAL mode, with every write transaction
+started ``BEGIN IMMEDIATE`` so concurrent writers queue on the lock instead of
+failing half-way; reads start a plain deferred ``BEGIN``. PostgreSQL uses psycopg.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.pool import StaticPool
+
+from matching.store.errors import SchemaVersionError, StoreConfigError
+
+DEFAULT_PATH = "leadflow.db"
+"""The SQLite file ``open_store()`` uses when given no URL."""
+
+BUSY_TIMEOUT_S = 60.0
+"""How long a SQLite writer waits for the lock before giving up."""
+
+READ_ONLY = "leadflow_read"
+"""Execution option marking a connection whose transaction only reads."""
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_MIGRATION_LOCK = 72_716_001
+"""PostgreSQL advisory lock id serialising concurrent migrations."""
+
+
+def parse_url(url: str | os.PathLike[str] | None) -> URL:
+    """The SQLAlchemy URL for ``url``: ``None`` → ``leadflow.db``, a bare path → SQLite."""
+    if url is None:
+        url = DEFAULT_PATH
+    text = os.fspath(url)
+    if "://" not in text:
+        return URL.create("sqlite", database=text)
+    try:
+        parsed = sa.make_url(text)
+    except sa.exc.ArgumentError as exc:
+        raise StoreConfigError(
+            f"'url' must be a database URL or a file path (got {text!r})."
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        return parsed
+    raise StoreConfigError(
+        f"'url' must name SQLite or PostgreSQL (got {parsed.drivername!r} in "
+        f"{parsed.render_as_string(hide_password=True)!r})."
+    )
+
+
+def create_engine(url: URL, *, echo: bool = False) -> Engine:
+    """An engine for ``url`` with leadflow's connection settings."""
+    if url.get_backend_name() == "sqlite":
+        engine = _sqlite_engine(url, echo)
+    else:
+        engine = sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
+    ref = weakref.ref(engine)
+
+    def _after_fork() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=_after_fork)
+    return engine
+
+
+def _sqlite_engine(url: URL, echo: bool) -> Engine:
+    memory = url.database in (None, "", ":memory:")
+    if not memory:
+        assert url.database is not None
+        Path(url.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url,
+        echo=echo,
+        connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        **({"poolclass": StaticPool} if memory else {}),
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        read = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic configuration for leadflow's migrations, bound to ``connection``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The schema revision this leadflow writes."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The schema revision the database is at; ``None`` when it has no leadflow schema."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(engine: Engine, *, allowed: bool = True) -> str:
+    """Bring the schema to the head revision; concurrent callers migrate it once.
+
+    Returns the revision. Raises :class:`SchemaVersionError` when the database is
+    newer than this leadflow, or older and ``allowed`` is false.
+    """
+    from alembic import command
+
+    script = ScriptDirectory.from_config(alembic_config())
+    head = head_revision()
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK}
+            )
+        current = current_revision(connection)
+        if current == head:
+            return head
+        if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+            raise SchemaVersionError(
+                f"the database schema is at revision {current!r}, which this leadflow does not "
+                f"know (its newest is {head!r}): upgrade leadflow."
+            )
+        if not allowed:
+            raise SchemaVersionError(
+                f"the database schema is at revision {current!r}, older than {head!r}; "
+                "open it with migrate=True (or run `leadflow db upgrade`) to migrate it."
+            )
+        command.upgrade(alembic_config(connection), "head")
+    return head

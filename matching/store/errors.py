@@ -1,0 +1,53 @@
+"""Errors the record store raises; all derive from :class:`lifecycle.LeadflowError`."""
+
+from __future__ import annotations
+
+from lifecycle import LeadflowError
+
+
+class StoreError(LeadflowError):
+    """Something the record store refused or could not do; nothing was written."""
+
+
+class ConflictError(StoreError):
+    """Another writer changed the record first (its version moved on); reload and retry."""
+
+    def __init__(self, kind: str, record_id: str, expected: int | None, found: int | None) -> None:
+        self.kind, self.record_id, self.expected, self.found = kind, record_id, expected, found
+        if found is None and expected:
+            detail = "it was deleted by another writer"
+        elif expected is None or expected == 0:
+            detail = "a record with this id already exists; load it instead of adding it"
+        else:
+            detail = f"it is at version {found}, not {expected}: another writer saved it first"
+        super().__init__(f"{kind} {record_id!r} was not saved: {detail}.")
+
+
+class RecordNotFound(StoreError, KeyError):
+    """No stored record of that type has that id."""
+
+    def __init__(self, kind: str, record_id: str) -> None:
+        self.kind, self.record_id = kind, record_id
+        super().__init__(f"no {kind} with id {record_id!r} in the store.")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class StoreConfigError(StoreError, ValueError):
+    """The store URL or options are unusable."""
+
+
+class SchemaVersionError(StoreError):
+    """The database schema is older than this leadflow and migration was not allowed, or newer."""
+
+
+class TombstonedError(StoreError):
+    """The address belongs to a deleted record; recreating it needs an explicit override (D14)."""
+
+    def __init__(self, address: str, kind: str, record_id: str) -> None:
+        self.address, self.kind, self.record_id = address, kind, record_id
+        super().__init__(
+            f"{address!r} belongs to a deleted {kind} ({record_id}); "
+            "it is not recreated silently (D14)."
+        )

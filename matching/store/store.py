@@ -1,0 +1,960 @@
+"""The record store: ``lifecycle`` records, their consents and history, in SQLite or PostgreSQL.
+
+Every write happens inside one database transaction, so a refused operation
+leaves nothing behind. Saving a record checks the version it was loaded at
+(optimistic concurrency): a writer that lost a race gets :class:`ConflictError`,
+never a silent overwrite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal, TypeVar
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from lifecycle import (
+    Channel,
+    ConsentValue,
+    ContactPointConsent,
+    ContactPointLedger,
+    HistoryEvent,
+    InvalidFieldError,
+    Record,
+    Suppression,
+    SuppressionList,
+    SuppressionReason,
+    Transitioned,
+)
+from lifecycle.clock import require_aware
+from matching import normalize
+from matching.store import codec, schema
+from matching.store.engine import READ_ONLY, create_engine, migrate, parse_url
+from matching.store.errors import ConflictError, RecordNotFound, StoreError, TombstonedError
+from matching.store.values import Interaction, Tombstone
+
+R = TypeVar("R", bound=Record)
+OnExisting = Literal["error", "skip", "update"]
+_IN_CHUNK = 500
+"""Ids per ``IN (...)`` list: under SQLite's and psycopg's parameter limits."""
+
+
+@attrs.frozen
+class _Loaded:
+    """What a record looked like when it was read or last written."""
+
+    version: int
+    history: int
+    keys: tuple[tuple[str, str], ...]
+    consents: tuple[Any, ...]
+
+
+class _Tracker:
+    """Remembers, per live record object, the version it was loaded at; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[int, tuple[weakref.ref[Record], _Loaded]] = {}
+
+    def get(self, record: Record) -> _Loaded | None:
+        with self._lock:
+            entry = self._seen.get(id(record))
+        if entry is None or entry[0]() is not record:
+            return None
+        return entry[1]
+
+    def put(self, record: Record, loaded: _Loaded) -> None:
+        key = id(record)
+
+        def forget(_: object, key: int = key) -> None:
+            with self._lock:
+                entry = self._seen.get(key)
+                if entry is not None and entry[0]() is None:
+                    del self._seen[key]
+
+        with self._lock:
+            self._seen[key] = (weakref.ref(record, forget), loaded)
+
+    def drop(self, record: Record) -> None:
+        with self._lock:
+            self._seen.pop(id(record), None)
+
+
+def _kind_name(kind: type[Record]) -> str:
+    try:
+        return schema.TYPE_NAME[kind]
+    except KeyError:
+        raise InvalidFieldError("kind", "Lead, Contact or Account", kind) from None
+
+
+class Transaction:
+    """Reads and writes inside one database transaction; see :meth:`Store.transaction`."""
+
+    def __init__(self, store: Store, connection: Connection) -> None:
+        self._store = store
+        self._conn = connection
+        self._seen: dict[int, tuple[Record, _Loaded | None]] = {}
+
+    # --- reading records ---------------------------------------------------------------
+
+    def get(self, kind: type[R], record_id: str) -> R:
+        """The stored ``kind`` with ``record_id``, with consents and history."""
+        found = self.get_many(kind, [record_id])
+        if not found:
+            raise RecordNotFound(_kind_name(kind), record_id)
+        return found[0]
+
+    def get_many(self, kind: type[R], record_ids: Iterable[str]) -> list[R]:
+        """The stored records among ``record_ids``, in the order asked; missing ids are skipped."""
+        name = _kind_name(kind)
+        ids = list(dict.fromkeys(record_ids))
+        table = schema.RECORD_TABLES[kind]
+        pk = table.c[schema.PRIMARY_KEY[kind]]
+        rows: dict[str, Mapping[Any, Any]] = {}
+        consents: dict[str, list[Any]] = {}
+        events: dict[str, list[HistoryEvent]] = {}
+        for chunk in _chunks(ids):
+            for row in self._conn.execute(sa.select(table).where(pk.in_(chunk))).mappings():
+                rows[row[pk.name]] = row
+            found = [i for i in chunk if i in rows]
+            if not found:
+                continue
+            c, h = schema.consents, schema.history
+            for row in self._conn.execute(
+                sa.select(c)
+                .where(c.c.record_type == name, c.c.record_id.in_(found))
+                .order_by(c.c.record_id, c.c.position)
+            ).mappings():
+                consents.setdefault(row["record_id"], []).append(codec.build_consent(row))
+            for row in self._conn.execute(
+                sa.select(h)
+                .where(h.c.record_type == name, h.c.record_id.in_(found))
+                .order_by(h.c.record_id, h.c.seq)
+            ).mappings():
+                events.setdefault(row["record_id"], []).append(codec.build_event(kind, row))
+        records: list[R] = []
+        for record_id in ids:
+            stored = rows.get(record_id)
+            if stored is None:
+                continue
+            record = codec.build_record(
+                kind, stored, consents.get(record_id, ()), events.get(record_id, ())
+            )
+            assert isinstance(record, kind)
+            self._track(record, _loaded_state(record, stored["version"]))
+            records.append(record)
+        return records
+
+    def exists(self, kind: type[Record], record_id: str) -> bool:
+        """Whether a ``kind`` with ``record_id`` is stored."""
+        return self.version_of(kind, record_id) is not None
+
+    def version_of(self, kind: type[Record], record_id: str) -> int | None:
+        """The stored version of a record; ``None`` when there is none."""
+        table = schema.RECORD_TABLES[kind]
+        pk = table.c[schema.PRIMARY_KEY[kind]]
+        version: int | None = self._conn.execute(
+            sa.select(table.c.version).where(pk == record_id)
+        ).scalar()
+        return version
+
+    def lookup(
+        self, kind: type[Record], field: str, key: str
+    ) -> list[tuple[str, dt.datetime | None]]:
+        """``(id, modifiedon)`` of the ``kind`` records whose normalised ``field`` is ``key``,
+        most recently modified first (D3)."""
+        name = _kind_name(kind)
+        if field not in codec.KEYED_FIELDS:
+            raise InvalidFieldError("field", f"one of {sorted(codec.KEYED_FIELDS)}", field)
+        table = schema.RECORD_TABLES[kind]
+        pk = table.c[schema.PRIMARY_KEY[kind]]
+        k = schema.match_keys
+        query = (
+            sa.select(pk, table.c.modifiedon)
+            .join(k, sa.and_(k.c.record_id == pk, k.c.record_type == name))
+            .where(k.c.field == field, k.c.key == key)
+            .order_by(table.c.modifiedon.desc().nulls_last(), pk)
+        )
+        return [(row[0], row[1]) for row in self._conn.execute(query)]
+
+    def find(self, kind: type[R], field: str, value: str) -> list[R]:
+        """The ``kind`` records whose ``field`` normalises to the same key as ``value``."""
+        key = _normalised(field, value)
+        if key is None:
+            return []
+        return self.get_many(kind, [i for i, _ in self.lookup(kind, field, key)])
+
+    def count(self, kind: type[Record]) -> int:
+        """How many ``kind`` records are stored."""
+        table = schema.RECORD_TABLES[kind]
+        return int(self._conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+    def history(self, kind: type[Record], record_id: str) -> tuple[HistoryEvent, ...]:
+        """Every stored transition of a record, oldest first; kept after it is deleted."""
+        h = schema.history
+        rows = self._conn.execute(
+            sa.select(h)
+            .where(h.c.record_type == _kind_name(kind), h.c.record_id == record_id)
+            .order_by(h.c.seq)
+        ).mappings()
+        return tuple(codec.build_event(kind, row) for row in rows)
+
+    # --- writing records ---------------------------------------------------------------
+
+    def add(self, record: Record, *, allow_tombstoned: bool = False) -> None:
+        """Insert a new record with its consents, history and match keys.
+
+        Raises :class:`ConflictError` if its id is taken, and :class:`TombstonedError`
+        if its email belongs to a deleted record, unless ``allow_tombstoned`` (D14).
+        """
+        self.add_many([record], allow_tombstoned=allow_tombstoned)
+
+    def add_many(
+        self,
+        records: Sequence[Record],
+        *,
+        on_existing: OnExisting = "error",
+        allow_tombstoned: bool = False,
+    ) -> list[Record]:
+        """Insert records in bulk; returns those written.
+
+        ``on_existing`` says what to do with an id already stored: ``"error"`` raises
+        :class:`ConflictError`, ``"skip"`` leaves the stored one alone, ``"update"``
+        overwrites it with the new values (bumping its version; history is appended).
+        """
+        if on_existing not in ("error", "skip", "update"):
+            raise InvalidFieldError("on_existing", "'error', 'skip' or 'update'", on_existing)
+        by_kind: dict[type[Record], list[Record]] = {}
+        for record in records:
+            _kind_name(type(record))
+            if record.is_deleted:
+                raise InvalidFieldError("record", "a record that is not deleted", record.id)
+            by_kind.setdefault(type(record), []).append(record)
+        written: list[Record] = []
+        for kind, group in by_kind.items():
+            written.extend(self._add_kind(kind, group, on_existing, allow_tombstoned))
+        return written
+
+    def _add_kind(
+        self,
+        kind: type[Record],
+        records: list[Record],
+        on_existing: OnExisting,
+        allow_tombstoned: bool,
+    ) -> list[Record]:
+        name = _kind_name(kind)
+        ids = [r.id for r in records]
+        if len(set(ids)) != len(ids):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            raise InvalidFieldError("records", "records with distinct ids", dupes[:5])
+        existing = self._versions(kind, ids)
+        if existing and on_existing == "error":
+            first = next(iter(existing))
+            raise ConflictError(name, first, 0, existing[first])
+        if not allow_tombstoned:
+            self._refuse_tombstoned(name, records)
+        fresh = [r for r in records if r.id not in existing]
+        if fresh:
+            self._insert(kind, fresh)
+        updated: list[Record] = []
+        if existing and on_existing == "update":
+            for record in records:
+                if record.id in existing:
+                    self._overwrite(record, existing[record.id])
+                    updated.append(record)
+        return fresh + updated
+
+    def _insert(self, kind: type[Record], records: list[Record]) -> None:
+        table = schema.RECORD_TABLES[kind]
+        self._conn.execute(sa.insert(table), [codec.record_row(r, 1) for r in records])
+        consent_rows = [row for r in records for row in codec.consent_rows(r)]
+        if consent_rows:
+            self._conn.execute(sa.insert(schema.consents), consent_rows)
+        key_rows = [row for r in records for row in codec.key_rows(r)]
+        if key_rows:
+            self._conn.execute(sa.insert(schema.match_keys), key_rows)
+        history_rows = [row for r in records for row in codec.history_rows(r, 0)]
+        if history_rows:
+            self._conn.execute(sa.insert(schema.history), history_rows)
+        for record in records:
+            self._track(record, _loaded_state(record, 1))
+
+    def _overwrite(self, record: Record, version: int) -> None:
+        """Replace a stored record's values with ``record``'s (an import's update)."""
+        stored_history = len(self.history(type(record), record.id))
+        start = min(stored_history, len(record.history))
+        self._write(record, _Loaded(version, start, (), ()), rewrite=True)
+
+    def save(self, record: Record) -> int:
+        """Write a record loaded from this store; returns its new version.
+
+        Raises :class:`ConflictError` if another writer saved it since it was loaded.
+        """
+        loaded = self._loaded(record)
+        if loaded is None:
+            raise StoreError(
+                f"{type(record).__name__} {record.id!r} was not loaded from this store: "
+                "add() a new record, or get() a stored one before saving it."
+            )
+        return self._write(record, loaded)
+
+    def _write(self, record: Record, loaded: _Loaded, *, rewrite: bool = False) -> int:
+        kind = type(record)
+        name = _kind_name(kind)
+        if record.is_deleted:
+            raise StoreError(f"{name} {record.id!r} is deleted: use Store.delete() to remove it.")
+        table = schema.RECORD_TABLES[kind]
+        pk = table.c[schema.PRIMARY_KEY[kind]]
+        version = loaded.version + 1
+        row = codec.record_row(record, version)
+        del row[pk.name]
+        result = self._conn.execute(
+            sa.update(table).where(pk == record.id, table.c.version == loaded.version).values(row)
+        )
+        if result.rowcount != 1:
+            raise ConflictError(name, record.id, loaded.version, self.version_of(kind, record.id))
+        if rewrite or record.consents != loaded.consents:
+            c = schema.consents
+            self._conn.execute(
+                sa.delete(c).where(c.c.record_type == name, c.c.record_id == record.id)
+            )
+            rows = codec.consent_rows(record)
+            if rows:
+                self._conn.execute(sa.insert(c), rows)
+        keys = tuple(codec.match_keys(record))
+        if rewrite or keys != loaded.keys:
+            k = schema.match_keys
+            self._conn.execute(
+                sa.delete(k).where(k.c.record_type == name, k.c.record_id == record.id)
+            )
+            rows = codec.key_rows(record)
+            if rows:
+                self._conn.execute(sa.insert(k), rows)
+        events = codec.history_rows(record, loaded.history)
+        if events:
+            self._conn.execute(sa.insert(schema.history), events)
+        self._track(record, _loaded_state(record, version))
+        return version
+
+    def fire(
+        self,
+        kind: type[R],
+        record_id: str,
+        trigger: str,
+        *,
+        at: dt.datetime | None = None,
+        actor: str | None = None,
+        note: str | None = None,
+        **params: Any,
+    ) -> Transitioned:
+        """Load a record, fire ``trigger`` on it and save it with its history event."""
+        record = self.get(kind, record_id)
+        outcome = record._lifecycle.fire(record, trigger, at=at, actor=actor, note=note, **params)
+        self.save(record)
+        return outcome
+
+    def delete(
+        self,
+        kind: type[Record],
+        record_id: str,
+        *,
+        reason: str | None = None,
+        at: dt.datetime | None = None,
+        actor: str | None = None,
+    ) -> Tombstone:
+        """Delete a record: its row, consents and keys go, its history stays, and its
+        normalised email is tombstoned so it is not silently recreated (D14)."""
+        name = _kind_name(kind)
+        record = self.get(kind, record_id)
+        loaded = self._loaded(record)
+        assert loaded is not None
+        event = record.delete(at=at, actor=actor, note=reason)
+        table = schema.RECORD_TABLES[kind]
+        pk = table.c[schema.PRIMARY_KEY[kind]]
+        result = self._conn.execute(
+            sa.delete(table).where(pk == record_id, table.c.version == loaded.version)
+        )
+        if result.rowcount != 1:
+            raise ConflictError(name, record_id, loaded.version, self.version_of(kind, record_id))
+        self._erase_links(name, record_id)
+        self._conn.execute(sa.insert(schema.history), codec.history_rows(record, loaded.history))
+        tombstone = Tombstone(name, record_id, event.at, reason, actor)
+        key = normalize.email(record.emailaddress1)
+        if key is not None:
+            self._conn.execute(
+                sa.insert(schema.tombstones).values(
+                    email_digest=codec.digest(key),
+                    record_type=name,
+                    record_id=record_id,
+                    reason=reason,
+                    deletedon=event.at,
+                    actor=actor,
+                )
+            )
+        self._forget(record)
+        return tombstone
+
+    def _erase_links(self, name: str, record_id: str) -> None:
+        for table in (schema.consents, schema.match_keys, schema.claims):
+            self._conn.execute(
+                sa.delete(table).where(table.c.record_type == name, table.c.record_id == record_id)
+            )
+
+    def anonymize(
+        self,
+        kind: type[R],
+        record_id: str,
+        *,
+        at: dt.datetime | None = None,
+        actor: str | None = None,
+    ) -> R:
+        """Erase a person's data everywhere: the record's personal fields, its consents,
+        match keys and claims, history notes, interaction payloads, contact-point
+        consents and readable suppressed addresses (the suppression itself stays)."""
+        name = _kind_name(kind)
+        record = self.get(kind, record_id)
+        points = _contact_points(record)
+        email_key = normalize.email(record.emailaddress1)
+        record.anonymize(at=at, actor=actor)
+        self.save(record)
+        h, i = schema.history, schema.interactions
+        self._conn.execute(
+            sa.update(h)
+            .where(h.c.record_type == name, h.c.record_id == record_id)
+            .values(note=None)
+        )
+        column = i.c.contactid if name == "contact" else i.c.leadid
+        self._conn.execute(sa.update(i).where(column == record_id).values(payload=None))
+        self._conn.execute(
+            sa.delete(schema.claims).where(
+                schema.claims.c.record_type == name, schema.claims.c.record_id == record_id
+            )
+        )
+        if points:
+            cp = schema.contact_point_consents
+            self._conn.execute(sa.delete(cp).where(cp.c.contact_point.in_(points)))
+        if email_key is not None:
+            s = schema.suppressions
+            self._conn.execute(
+                sa.update(s)
+                .where(s.c.address_digest == codec.digest(email_key))
+                .values(address=None)
+            )
+        return self.get(kind, record_id)
+
+    # --- claims: one record per (strategy, key) under concurrency -------------------------
+
+    def claim(self, strategy: str, key: str, record: Record) -> str:
+        """Claim ``(strategy, key)`` for ``record``; returns the id that holds the claim.
+
+        Two writers creating a record for the same key both call this before adding
+        their record: exactly one gets its own id back, the other gets the winner's
+        and should update that record instead of creating one.
+        """
+        if not strategy or not key:
+            raise InvalidFieldError("claim", "a non-empty strategy and key", (strategy, key))
+        c = schema.claims
+        values = {
+            "strategy": strategy,
+            "key": key,
+            "record_type": _kind_name(type(record)),
+            "record_id": record.id,
+        }
+        self._conn.execute(_insert_ignore(self._conn, c, ["strategy", "key"]).values(values))
+        holder = self.claimed(strategy, key)
+        assert holder is not None
+        return holder[1]
+
+    def claimed(self, strategy: str, key: str) -> tuple[str, str] | None:
+        """``(record_type, record_id)`` holding ``(strategy, key)``, if any."""
+        c = schema.claims
+        row = self._conn.execute(
+            sa.select(c.c.record_type, c.c.record_id).where(
+                c.c.strategy == strategy, c.c.key == key
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    # --- tombstones, suppressions, contact-point consents, interactions -----------------
+
+    def tombstone_for(self, address: str | None) -> Tombstone | None:
+        """The latest tombstone of a deleted record with this email, if any (D14)."""
+        key = normalize.email(address)
+        if key is None:
+            return None
+        t = schema.tombstones
+        row = self._conn.execute(
+            sa.select(t)
+            .where(t.c.email_digest == codec.digest(key))
+            .order_by(t.c.deletedon.desc(), t.c.id.desc())
+        ).first()
+        if row is None:
+            return None
+        return Tombstone(row.record_type, row.record_id, row.deletedon, row.reason, row.actor)
+
+    def _refuse_tombstoned(self, name: str, records: list[Record]) -> None:
+        keyed = {
+            codec.digest(key): r
+            for r in records
+            if (key := normalize.email(r.emailaddress1)) is not None
+        }
+        if not keyed:
+            return
+        t = schema.tombstones
+        for chunk in _chunks(list(keyed)):
+            row = self._conn.execute(
+                sa.select(t.c.email_digest, t.c.record_type, t.c.record_id).where(
+                    t.c.email_digest.in_(chunk)
+                )
+            ).first()
+            if row is not None:
+                record = keyed[row[0]]
+                raise TombstonedError(str(record.emailaddress1), row[1], row[2])
+
+    def add_suppression(self, entry: Suppression) -> None:
+        """Store a suppression of an address (D13)."""
+        if not isinstance(entry, Suppression):
+            raise InvalidFieldError("entry", "a Suppression", entry)
+        self._conn.execute(
+            sa.insert(schema.suppressions).values(
+                address=entry.address,
+                address_digest=codec.digest(normalize.email(entry.address) or entry.address),
+                reason=entry.reason.value,
+                since=entry.since,
+                until=entry.until,
+                sending_account=entry.sending_account,
+            )
+        )
+
+    def suppressions_for(self, addresses: Iterable[str | None]) -> SuppressionList:
+        """The stored suppressions of these addresses, ready for ``can_send``."""
+        keys = {k for a in addresses if (k := normalize.email(a)) is not None}
+        s = schema.suppressions
+        entries: list[Suppression] = []
+        by_digest = {codec.digest(k): k for k in keys}
+        for chunk in _chunks(list(by_digest)):
+            for row in self._conn.execute(sa.select(s).where(s.c.address_digest.in_(chunk))):
+                entries.append(
+                    Suppression(
+                        address=row.address or by_digest[row.address_digest],
+                        reason=SuppressionReason(row.reason),
+                        since=row.since,
+                        until=row.until,
+                        sending_account=row.sending_account,
+                    )
+                )
+        return SuppressionList(entries)
+
+    def record_contact_point_consent(self, consent: ContactPointConsent) -> None:
+        """Store one contact-point consent answer."""
+        if not isinstance(consent, ContactPointConsent):
+            raise InvalidFieldError("consent", "a ContactPointConsent", consent)
+        self._conn.execute(
+            sa.insert(schema.contact_point_consents).values(
+                contact_point=consent.contact_point,
+                channel=consent.channel.value,
+                purpose=consent.purpose,
+                topic=consent.topic,
+                value=consent.value.value,
+                at=consent.at,
+                source=consent.source,
+                reason=consent.reason,
+            )
+        )
+
+    def contact_point_ledger(self, points: Iterable[str]) -> ContactPointLedger:
+        """The stored consent answers of these contact points, oldest first."""
+        wanted = list(dict.fromkeys(points))
+        cp = schema.contact_point_consents
+        answers: list[ContactPointConsent] = []
+        for chunk in _chunks(wanted):
+            for row in self._conn.execute(
+                sa.select(cp).where(cp.c.contact_point.in_(chunk)).order_by(cp.c.at, cp.c.id)
+            ):
+                answers.append(
+                    ContactPointConsent(
+                        contact_point=row.contact_point,
+                        value=ConsentValue(row.value),
+                        at=row.at,
+                        purpose=row.purpose,
+                        topic=row.topic,
+                        channel=Channel(row.channel),
+                        source=row.source,
+                        reason=row.reason,
+                    )
+                )
+        answers.sort(key=lambda a: a.at)
+        return ContactPointLedger(answers)
+
+    def add_interaction(self, interaction: Interaction) -> None:
+        """Store an interaction; it is never merged or dropped."""
+        if not isinstance(interaction, Interaction):
+            raise InvalidFieldError("interaction", "an Interaction", interaction)
+        payload = interaction.payload
+        self._conn.execute(
+            sa.insert(schema.interactions).values(
+                interactionid=interaction.id,
+                kind=interaction.kind,
+                at=interaction.at,
+                contactid=interaction.contactid,
+                leadid=interaction.leadid,
+                formid=interaction.formid,
+                pageid=interaction.pageid,
+                payload=None if payload is None else json.dumps(payload, ensure_ascii=False),
+            )
+        )
+
+    def interactions(
+        self, *, contactid: str | None = None, leadid: str | None = None
+    ) -> list[Interaction]:
+        """Interactions credited to a contact or a lead, oldest first."""
+        i = schema.interactions
+        if (contactid is None) == (leadid is None):
+            raise InvalidFieldError("interactions", "exactly one of contactid or leadid", None)
+        column, value = (i.c.contactid, contactid) if contactid else (i.c.leadid, leadid)
+        rows = self._conn.execute(
+            sa.select(i).where(column == value).order_by(i.c.at, i.c.interactionid)
+        )
+        return [
+            Interaction(
+                id=row.interactionid,
+                kind=row.kind,
+                at=row.at,
+                contactid=row.contactid,
+                leadid=row.leadid,
+                formid=row.formid,
+                pageid=row.pageid,
+                payload=None if row.payload is None else json.loads(row.payload),
+            )
+            for row in rows
+        ]
+
+    # --- bookkeeping -------------------------------------------------------------------
+
+    def _versions(self, kind: type[Record], ids: list[str]) -> dict[str, int]:
+        table = schema.RECORD_TABLES[kind]
+        pk = table.c[schema.PRIMARY_KEY[kind]]
+        found: dict[str, int] = {}
+        for chunk in _chunks(ids):
+            for row in self._conn.execute(sa.select(pk, table.c.version).where(pk.in_(chunk))):
+                found[row[0]] = row[1]
+        return found
+
+    def _track(self, record: Record, loaded: _Loaded) -> None:
+        self._seen[id(record)] = (record, loaded)
+
+    def _forget(self, record: Record) -> None:
+        self._seen[id(record)] = (record, None)
+
+    def _loaded(self, record: Record) -> _Loaded | None:
+        entry = self._seen.get(id(record))
+        if entry is not None and entry[0] is record:
+            return entry[1]
+        return self._store._tracker.get(record)
+
+
+def _loaded_state(record: Record, version: int) -> _Loaded:
+    return _Loaded(version, len(record.history), tuple(codec.match_keys(record)), record.consents)
+
+
+def _contact_points(record: Record) -> list[str]:
+    """Every form a contact-point consent may have stored this record's address or phones in."""
+    points: set[str] = set()
+    if record.emailaddress1:
+        points.add(record.emailaddress1.strip().casefold())
+        key = normalize.email(record.emailaddress1)
+        if key:
+            points.add(key)
+    for name in ("telephone1", "mobilephone"):
+        value = getattr(record, name, None)
+        if value and value.strip():
+            points.add(value.strip())
+            e164 = normalize.phone(value)
+            if e164:
+                points.add(e164)
+    return sorted(points)
+
+
+def _normalised(field: str, value: str) -> str | None:
+    if field == "emailaddress1":
+        return normalize.email(value)
+    if field in ("telephone1", "mobilephone"):
+        return normalize.phone(value)
+    if field == "fullname":
+        first, _, last = value.rpartition(" ")
+        return normalize.person(first, last)
+    if field == "name":
+        return normalize.name(value)
+    raise InvalidFieldError("field", f"one of {sorted(codec.KEYED_FIELDS)}", field)
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start : start + _IN_CHUNK]
+
+
+def _insert_ignore(conn: Connection, table: sa.Table, keys: list[str]) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=keys)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
+
+
+class Store:
+    """Records in a database; open one with :func:`open_store`.
+
+    One ``Store`` is safe to share between threads; each process opens its own.
+    Every method runs in its own transaction; group several with :meth:`transaction`.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._tracker = _Tracker()
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, for queries leadflow does not offer."""
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return self._engine.url.render_as_string(hide_password=True)
+
+    def __repr__(self) -> str:
+        return f"<Store {self.url}>"
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[Transaction]:
+        """One database transaction: committed when the block ends, rolled back if it raises.
+
+        Records loaded inside it remember their version, so a later :meth:`save`
+        (inside or outside) detects a concurrent change.
+        """
+        connection = self._engine.connect()
+        if readonly:
+            connection = connection.execution_options(**{READ_ONLY: True})
+        try:
+            with connection.begin():
+                tx = Transaction(self, connection)
+                yield tx
+        finally:
+            connection.close()
+        for record, loaded in tx._seen.values():
+            if loaded is None:
+                self._tracker.drop(record)
+            else:
+                self._tracker.put(record, loaded)
+
+    def _read(self, work: Callable[[Transaction], Any]) -> Any:
+        with self.transaction(readonly=True) as tx:
+            return work(tx)
+
+    def _write(self, work: Callable[[Transaction], Any]) -> Any:
+        with self.transaction() as tx:
+            return work(tx)
+
+    # Reads ---------------------------------------------------------------------------
+
+    def get(self, kind: type[R], record_id: str) -> R:
+        """The stored ``kind`` with ``record_id``; :class:`RecordNotFound` when there is none."""
+        record: R = self._read(lambda tx: tx.get(kind, record_id))
+        return record
+
+    def get_many(self, kind: type[R], record_ids: Iterable[str]) -> list[R]:
+        """The stored records among ``record_ids``, in order; missing ids are skipped."""
+        records: list[R] = self._read(lambda tx: tx.get_many(kind, record_ids))
+        return records
+
+    def exists(self, kind: type[Record], record_id: str) -> bool:
+        """Whether a ``kind`` with ``record_id`` is stored."""
+        return bool(self._read(lambda tx: tx.exists(kind, record_id)))
+
+    def lookup(
+        self, kind: type[Record], field: str, key: str
+    ) -> list[tuple[str, dt.datetime | None]]:
+        """Ids (and ``modifiedon``) of records by normalised key, newest first."""
+        found: list[tuple[str, dt.datetime | None]] = self._read(
+            lambda tx: tx.lookup(kind, field, key)
+        )
+        return found
+
+    def find(self, kind: type[R], field: str, value: str) -> list[R]:
+        """Records whose ``field`` matches ``value`` once both are normalised, newest first."""
+        records: list[R] = self._read(lambda tx: tx.find(kind, field, value))
+        return records
+
+    def count(self, kind: type[Record]) -> int:
+        """How many ``kind`` records are stored."""
+        return int(self._read(lambda tx: tx.count(kind)))
+
+    def history(self, kind: type[Record], record_id: str) -> tuple[HistoryEvent, ...]:
+        """Every stored transition of a record, oldest first (kept after deletion)."""
+        events: tuple[HistoryEvent, ...] = self._read(lambda tx: tx.history(kind, record_id))
+        return events
+
+    def tombstone_for(self, address: str | None) -> Tombstone | None:
+        """The tombstone of a deleted record with this email, if any (D14)."""
+        found: Tombstone | None = self._read(lambda tx: tx.tombstone_for(address))
+        return found
+
+    def suppressions_for(self, addresses: Iterable[str | None]) -> SuppressionList:
+        """The stored suppressions of these addresses."""
+        found: SuppressionList = self._read(lambda tx: tx.suppressions_for(addresses))
+        return found
+
+    def contact_point_ledger(self, points: Iterable[str]) -> ContactPointLedger:
+        """The stored consent answers of these contact points."""
+        found: ContactPointLedger = self._read(lambda tx: tx.contact_point_ledger(points))
+        return found
+
+    def interactions(
+        self, *, contactid: str | None = None, leadid: str | None = None
+    ) -> list[Interaction]:
+        """Interactions credited to a contact or a lead, oldest first."""
+        found: list[Interaction] = self._read(
+            lambda tx: tx.interactions(contactid=contactid, leadid=leadid)
+        )
+        return found
+
+    # Writes --------------------------------------------------------------------------
+
+    def add(self, record: Record, *, allow_tombstoned: bool = False) -> None:
+        """Insert a new record (see :meth:`Transaction.add`)."""
+        self._write(lambda tx: tx.add(record, allow_tombstoned=allow_tombstoned))
+
+    def add_many(
+        self,
+        records: Sequence[Record],
+        *,
+        on_existing: OnExisting = "error",
+        allow_tombstoned: bool = False,
+    ) -> list[Record]:
+        """Insert many records in one transaction (see :meth:`Transaction.add_many`)."""
+        written: list[Record] = self._write(
+            lambda tx: tx.add_many(
+                records, on_existing=on_existing, allow_tombstoned=allow_tombstoned
+            )
+        )
+        return written
+
+    def save(self, record: Record) -> int:
+        """Write a loaded record; :class:`ConflictError` if someone saved it first."""
+        return int(self._write(lambda tx: tx.save(record)))
+
+    def fire(
+        self,
+        kind: type[Record],
+        record_id: str,
+        trigger: str,
+        *,
+        retries: int = 3,
+        at: dt.datetime | None = None,
+        actor: str | None = None,
+        note: str | None = None,
+        **params: Any,
+    ) -> Transitioned:
+        """Fire ``trigger`` on a stored record and save it with its history event.
+
+        A lost race is retried up to ``retries`` times on a fresh copy, where the
+        trigger's guards are checked again, so retrying is always safe.
+        """
+        if at is not None:
+            require_aware("at", at)
+        for attempt in range(retries + 1):
+            try:
+                outcome: Transitioned = self._write(
+                    lambda tx: tx.fire(
+                        kind, record_id, trigger, at=at, actor=actor, note=note, **params
+                    )
+                )
+                return outcome
+            except ConflictError:
+                if attempt == retries:
+                    raise
+        raise AssertionError("unreachable")
+
+    def delete(
+        self,
+        kind: type[Record],
+        record_id: str,
+        *,
+        reason: str | None = None,
+        at: dt.datetime | None = None,
+        actor: str | None = None,
+    ) -> Tombstone:
+        """Delete a record and tombstone its email (see :meth:`Transaction.delete`)."""
+        tombstone: Tombstone = self._write(
+            lambda tx: tx.delete(kind, record_id, reason=reason, at=at, actor=actor)
+        )
+        return tombstone
+
+    def anonymize(
+        self,
+        kind: type[R],
+        record_id: str,
+        *,
+        at: dt.datetime | None = None,
+        actor: str | None = None,
+    ) -> R:
+        """Erase a person's data from every table (see :meth:`Transaction.anonymize`)."""
+        record: R = self._write(lambda tx: tx.anonymize(kind, record_id, at=at, actor=actor))
+        return record
+
+    def claim(self, strategy: str, key: str, record: Record) -> str:
+        """Claim ``(strategy, key)``; see :meth:`Transaction.claim`."""
+        return str(self._write(lambda tx: tx.claim(strategy, key, record)))
+
+    def add_suppression(self, entry: Suppression) -> None:
+        """Store a suppression."""
+        self._write(lambda tx: tx.add_suppression(entry))
+
+    def record_contact_point_consent(self, consent: ContactPointConsent) -> None:
+        """Store a contact-point consent answer."""
+        self._write(lambda tx: tx.record_contact_point_consent(consent))
+
+    def add_interaction(self, interaction: Interaction) -> None:
+        """Store an interaction."""
+        self._write(lambda tx: tx.add_interaction(interaction))
+
+
+def open_store(url: str | None = None, *, migrate_schema: bool = True, echo: bool = False) -> Store:
+    """Open (and create or migrate) a record store.
+
+    No ``url`` means the embedded default, a SQLite file ``leadflow.db`` in WAL
+    mode; a bare path is a SQLite file; ``postgresql://…`` (or
+    ``postgresql+psycopg://…``) is PostgreSQL. The schema is brought to this
+    leadflow's revision unless ``migrate_schema`` is false.
+    """
+    engine = create_engine(parse_url(url), echo=echo)
+    try:
+        migrate(engine, allowed=migrate_schema)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine)
