@@ -259,7 +259,7 @@ class Transaction:
             first = next(iter(existing))
             raise ConflictError(name, first, 0, existing[first])
         if not allow_tombstoned:
-            self._refuse_tombstoned(name, records)
+            self._refuse_tombstoned(records)
         fresh = [r for r in records if r.id not in existing]
         if fresh:
             self._insert(kind, fresh)
@@ -499,24 +499,33 @@ class Transaction:
             return None
         return Tombstone(row.record_type, row.record_id, row.deletedon, row.reason, row.actor)
 
-    def _refuse_tombstoned(self, name: str, records: list[Record]) -> None:
-        keyed = {
-            codec.digest(key): r
-            for r in records
-            if (key := normalize.email(r.emailaddress1)) is not None
-        }
-        if not keyed:
-            return
+    def tombstoned(self, records: Iterable[Record]) -> dict[str, Tombstone]:
+        """Which of ``records`` (by id) carry the email of a deleted record (D14)."""
+        by_digest: dict[str, list[Record]] = {}
+        for record in records:
+            key = normalize.email(record.emailaddress1)
+            if key is not None:
+                by_digest.setdefault(codec.digest(key), []).append(record)
+        found: dict[str, Tombstone] = {}
         t = schema.tombstones
-        for chunk in _chunks(list(keyed)):
-            row = self._conn.execute(
-                sa.select(t.c.email_digest, t.c.record_type, t.c.record_id).where(
-                    t.c.email_digest.in_(chunk)
+        for chunk in _chunks(list(by_digest)):
+            rows = self._conn.execute(
+                sa.select(t).where(t.c.email_digest.in_(chunk)).order_by(t.c.deletedon, t.c.id)
+            )
+            for row in rows:
+                stone = Tombstone(
+                    row.record_type, row.record_id, row.deletedon, row.reason, row.actor
                 )
-            ).first()
-            if row is not None:
-                record = keyed[row[0]]
-                raise TombstonedError(str(record.emailaddress1), row[1], row[2])
+                for record in by_digest[row.email_digest]:
+                    found[record.id] = stone
+        return found
+
+    def _refuse_tombstoned(self, records: list[Record]) -> None:
+        found = self.tombstoned(records)
+        for record in records:
+            stone = found.get(record.id)
+            if stone is not None:
+                raise TombstonedError(str(record.emailaddress1), stone.record_type, stone.record_id)
 
     def add_suppression(self, entry: Suppression) -> None:
         """Store a suppression of an address (D13)."""
