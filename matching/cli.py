@@ -106,7 +106,13 @@ def diagram(machine: str, fmt: str, output: Path | None) -> None:
     show_default=True,
     help="Directory for the diagrams of the three machines.",
 )
-def demo(out: Path) -> None:
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite file the story is saved into, recreated on every run [default: OUT/leadflow.db].",
+)
+def demo(out: Path, db: Path | None) -> None:
     """Run a small CRM through its lifecycles and show what happened.
 
     Leads are contacted, qualified, disqualified and reactivated; duplicate
@@ -121,7 +127,7 @@ def demo(out: Path) -> None:
     from matching.demo import run_demo
 
     try:
-        run_demo(out, Console(width=None if sys.stdout.isatty() else REPORT_WIDTH))
+        run_demo(out, Console(width=None if sys.stdout.isatty() else REPORT_WIDTH), db)
     except OSError as err:
         raise click.ClickException(f"cannot write the diagrams into {out}: {err}") from err
 

@@ -52,6 +52,7 @@ from lifecycle import (
     merge,
 )
 from lifecycle.diagram import EXTENSIONS, render, to_dot, to_mermaid
+from matching.demo_store import StoreTour, fresh_store, tour_store
 
 START = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
 """When the demo's story begins; every step is an offset from it."""
@@ -523,8 +524,10 @@ def _table(title: str, *columns: str, wrap: tuple[str, ...] = ()) -> Table:
     return table
 
 
-def print_report(run: DemoRun, files: DiagramFiles, console: Console) -> None:
-    """Show the steps, the records, one lead's history, the refusals and the diagrams."""
+def print_report(
+    run: DemoRun, files: DiagramFiles, console: Console, tour: StoreTour | None = None
+) -> None:
+    """Show the steps, the records, one lead's history, the refusals, the store and the diagrams."""
     console.rule("[bold]leadflow demo[/bold]")
     console.print(
         "A healthcare company's CRM, changed only through its lifecycles' triggers, "
@@ -595,6 +598,9 @@ def print_report(run: DemoRun, files: DiagramFiles, console: Console) -> None:
     )
     console.print()
 
+    if tour is not None:
+        _print_tour(tour, console)
+
     console.print("[bold]Diagrams[/bold], generated from the machine definitions:")
     for path in files.paths:
         console.print(f"  {path}", highlight=False, soft_wrap=True)
@@ -602,9 +608,31 @@ def print_report(run: DemoRun, files: DiagramFiles, console: Console) -> None:
         console.print(f"SVG diagrams skipped: {files.skipped}", highlight=False, soft_wrap=True)
 
 
-def run_demo(out: Path, console: Console | None = None) -> DemoRun:
-    """Run the story, write the diagrams into ``out`` and print the report."""
+def _print_tour(tour: StoreTour, console: Console) -> None:
+    title = f"In the store ({tour.url})"
+    table = _table(title, "Asked", "Answer", wrap=("Asked", "Answer"))
+    for step in tour.steps:
+        answer = (
+            f"[red]refused:[/red] {escape(step.outcome)}" if step.refused else escape(step.outcome)
+        )
+        table.add_row(escape(step.action), answer)
+    console.print(table)
+    held = ", ".join(f"{count} {kind.lower()}s" for kind, count in tour.counts.items())
+    console.print(
+        f"The store now holds {held}. Saves check the version a record was loaded at, so "
+        "a stale copy is refused instead of overwriting; a deleted record's email stays "
+        "tombstoned so a sync cannot resurrect it (D14).",
+        highlight=False,
+    )
+    console.print()
+
+
+def run_demo(out: Path, console: Console | None = None, db: Path | None = None) -> DemoRun:
+    """Run the story, save it into a fresh SQLite store (``db``, by default
+    ``out/leadflow.db``), write the diagrams into ``out`` and print the report."""
     run = run_scenario()
     files = write_diagrams(out)
-    print_report(run, files, console or Console())
+    with fresh_store(db or out / "leadflow.db") as store:
+        tour = tour_store(run.records, run.names, store, CHECKED_AT)
+    print_report(run, files, console or Console(), tour)
     return run
