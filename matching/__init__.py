@@ -1,4 +1,35 @@
-"""leadflow's data side. Today it holds the ``leadflow`` command line (``matching.cli``)
-and its demo; the record store, normalisation, matching and dedupe arrive here next."""
+"""leadflow's data side: the record store (SQLite embedded, PostgreSQL for production),
+normalisation into match keys, and the ``leadflow`` command line.
 
-__all__: list[str] = []
+``matching`` builds on :mod:`lifecycle`; ``lifecycle`` never imports ``matching``.
+"""
+
+from __future__ import annotations
+
+from matching.store import (
+    ConflictError,
+    Interaction,
+    RecordNotFound,
+    SchemaVersionError,
+    Store,
+    StoreConfigError,
+    StoreError,
+    Tombstone,
+    TombstonedError,
+    Transaction,
+    open_store,
+)
+
+__all__ = [
+    "ConflictError",
+    "Interaction",
+    "RecordNotFound",
+    "SchemaVersionError",
+    "Store",
+    "StoreConfigError",
+    "StoreError",
+    "Tombstone",
+    "TombstonedError",
+    "Transaction",
+    "open_store",
+]

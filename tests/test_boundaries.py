@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-HEAVY = ["matching", "pandas", "graphviz", "recordlinkage"]
+HEAVY = ["matching", "pandas", "graphviz", "recordlinkage", "sqlalchemy", "alembic"]
 
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:
