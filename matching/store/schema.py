@@ -195,8 +195,8 @@ match_keys = sa.Table(
     *_owner(),
     sa.Column("field", sa.String(64), nullable=False),
     sa.Column("key", sa.Text, nullable=False),
-    sa.PrimaryKeyConstraint("record_type", "record_id", "field", "key"),
-    sa.Index(None, "record_type", "field", "key"),
+    sa.PrimaryKeyConstraint("record_type", "field", "key", "record_id"),
+    sa.Index(None, "record_type", "record_id"),
 )
 """Normalised values (email, phones, name) for indexed candidate lookup."""
 

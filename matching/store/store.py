@@ -113,31 +113,25 @@ class Transaction:
 
     def get_many(self, kind: type[R], record_ids: Iterable[str]) -> list[R]:
         """The stored records among ``record_ids``, in the order asked; missing ids are skipped."""
-        name = _kind_name(kind)
         ids = list(dict.fromkeys(record_ids))
-        table = schema.RECORD_TABLES[kind]
-        pk = table.c[schema.PRIMARY_KEY[kind]]
+        q = _queries(kind)
         rows: dict[str, Mapping[Any, Any]] = {}
         consents: dict[str, list[Any]] = {}
         events: dict[str, list[HistoryEvent]] = {}
+        execute = self._conn.execute
         for chunk in _chunks(ids):
-            for row in self._conn.execute(sa.select(table).where(pk.in_(chunk))).mappings():
-                rows[row[pk.name]] = row
+            one = len(chunk) == 1
+            params: dict[str, Any] = {"id": chunk[0]} if one else {"ids": chunk}
+            for row in execute(q.row if one else q.rows, params).mappings():
+                rows[row[q.pk]] = row
             found = [i for i in chunk if i in rows]
             if not found:
                 continue
-            c, h = schema.consents, schema.history
-            for row in self._conn.execute(
-                sa.select(c)
-                .where(c.c.record_type == name, c.c.record_id.in_(found))
-                .order_by(c.c.record_id, c.c.position)
-            ).mappings():
+            if not one:
+                params = {"ids": found}
+            for row in execute(q.consent if one else q.consents, params).mappings():
                 consents.setdefault(row["record_id"], []).append(codec.build_consent(row))
-            for row in self._conn.execute(
-                sa.select(h)
-                .where(h.c.record_type == name, h.c.record_id.in_(found))
-                .order_by(h.c.record_id, h.c.seq)
-            ).mappings():
+            for row in execute(q.event if one else q.events, params).mappings():
                 events.setdefault(row["record_id"], []).append(codec.build_event(kind, row))
         records: list[R] = []
         for record_id in ids:
@@ -158,11 +152,7 @@ class Transaction:
 
     def version_of(self, kind: type[Record], record_id: str) -> int | None:
         """The stored version of a record; ``None`` when there is none."""
-        table = schema.RECORD_TABLES[kind]
-        pk = table.c[schema.PRIMARY_KEY[kind]]
-        version: int | None = self._conn.execute(
-            sa.select(table.c.version).where(pk == record_id)
-        ).scalar()
+        version: int | None = self._conn.execute(_queries(kind).version, {"id": record_id}).scalar()
         return version
 
     def lookup(
@@ -170,19 +160,10 @@ class Transaction:
     ) -> list[tuple[str, dt.datetime | None]]:
         """``(id, modifiedon)`` of the ``kind`` records whose normalised ``field`` is ``key``,
         most recently modified first (D3)."""
-        name = _kind_name(kind)
         if field not in codec.KEYED_FIELDS:
             raise InvalidFieldError("field", f"one of {sorted(codec.KEYED_FIELDS)}", field)
-        table = schema.RECORD_TABLES[kind]
-        pk = table.c[schema.PRIMARY_KEY[kind]]
-        k = schema.match_keys
-        query = (
-            sa.select(pk, table.c.modifiedon)
-            .join(k, sa.and_(k.c.record_id == pk, k.c.record_type == name))
-            .where(k.c.field == field, k.c.key == key)
-            .order_by(table.c.modifiedon.desc().nulls_last(), pk)
-        )
-        return [(row[0], row[1]) for row in self._conn.execute(query)]
+        rows = self._conn.execute(_queries(kind).lookup, {"field": field, "key": key})
+        return [(row[0], row[1]) for row in rows]
 
     def find(self, kind: type[R], field: str, value: str) -> list[R]:
         """The ``kind`` records whose ``field`` normalises to the same key as ``value``."""
@@ -310,33 +291,26 @@ class Transaction:
         name = _kind_name(kind)
         if record.is_deleted:
             raise StoreError(f"{name} {record.id!r} is deleted: use Store.delete() to remove it.")
-        table = schema.RECORD_TABLES[kind]
-        pk = table.c[schema.PRIMARY_KEY[kind]]
+        q = _queries(kind)
         version = loaded.version + 1
         row = codec.record_row(record, version)
-        del row[pk.name]
-        result = self._conn.execute(
-            sa.update(table).where(pk == record.id, table.c.version == loaded.version).values(row)
-        )
+        del row[q.pk]
+        row["b_id"], row["b_version"] = record.id, loaded.version
+        result = self._conn.execute(q.update, row)
         if result.rowcount != 1:
             raise ConflictError(name, record.id, loaded.version, self.version_of(kind, record.id))
+        owner = {"id": record.id}
         if rewrite or record.consents != loaded.consents:
-            c = schema.consents
-            self._conn.execute(
-                sa.delete(c).where(c.c.record_type == name, c.c.record_id == record.id)
-            )
+            self._conn.execute(q.drop_consents, owner)
             rows = codec.consent_rows(record)
             if rows:
-                self._conn.execute(sa.insert(c), rows)
+                self._conn.execute(sa.insert(schema.consents), rows)
         keys = tuple(codec.match_keys(record))
         if rewrite or keys != loaded.keys:
-            k = schema.match_keys
-            self._conn.execute(
-                sa.delete(k).where(k.c.record_type == name, k.c.record_id == record.id)
-            )
+            self._conn.execute(q.drop_keys, owner)
             rows = codec.key_rows(record)
             if rows:
-                self._conn.execute(sa.insert(k), rows)
+                self._conn.execute(sa.insert(schema.match_keys), rows)
         events = codec.history_rows(record, loaded.history)
         if events:
             self._conn.execute(sa.insert(schema.history), events)
@@ -667,6 +641,64 @@ class Transaction:
         if entry is not None and entry[0] is record:
             return entry[1]
         return self._store._tracker.get(record)
+
+
+@attrs.frozen
+class _Queries:
+    """Statements built once per record type; building one costs more than running it."""
+
+    pk: str
+    row: sa.Select[Any]
+    rows: sa.Select[Any]
+    consent: sa.Select[Any]
+    consents: sa.Select[Any]
+    event: sa.Select[Any]
+    events: sa.Select[Any]
+    version: sa.Select[Any]
+    lookup: Any
+    update: sa.Update
+    drop_consents: sa.Delete
+    drop_keys: sa.Delete
+
+
+_QUERIES: dict[type[Record], _Queries] = {}
+
+
+def _queries(kind: type[Record]) -> _Queries:
+    built = _QUERIES.get(kind)
+    if built is None:
+        built = _QUERIES[kind] = _build_queries(kind)
+    return built
+
+
+def _build_queries(kind: type[Record]) -> _Queries:
+    name = _kind_name(kind)
+    table = schema.RECORD_TABLES[kind]
+    pk = table.c[schema.PRIMARY_KEY[kind]]
+    one: sa.BindParameter[str] = sa.bindparam("id")
+    many: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
+    c, h, k = schema.consents, schema.history, schema.match_keys
+    consents = sa.select(c).order_by(c.c.record_id, c.c.position)
+    events = sa.select(h).order_by(h.c.record_id, h.c.seq)
+    return _Queries(
+        pk=pk.name,
+        row=sa.select(table).where(pk == one),
+        rows=sa.select(table).where(pk.in_(many)),
+        consent=consents.where(c.c.record_type == name, c.c.record_id == one),
+        consents=consents.where(c.c.record_type == name, c.c.record_id.in_(many)),
+        event=events.where(h.c.record_type == name, h.c.record_id == one),
+        events=events.where(h.c.record_type == name, h.c.record_id.in_(many)),
+        version=sa.select(table.c.version).where(pk == one),
+        lookup=sa.select(pk, table.c.modifiedon)
+        .join(k, sa.and_(k.c.record_id == pk, k.c.record_type == name))
+        .where(k.c.field == sa.bindparam("field"), k.c.key == sa.bindparam("key"))
+        .order_by(table.c.modifiedon.desc().nulls_last(), pk),
+        update=sa.update(table).where(
+            pk == sa.bindparam("b_id"), table.c.version == sa.bindparam("b_version")
+        ),
+        drop_consents=sa.delete(c).where(c.c.record_type == name, c.c.record_id == one),
+        drop_keys=sa.delete(k).where(k.c.record_type == name, k.c.record_id == one),
+    )
 
 
 def _loaded_state(record: Record, version: int) -> _Loaded:

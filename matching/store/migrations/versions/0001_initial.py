@@ -229,13 +229,13 @@ def upgrade() -> None:
         sa.Column("field", sa.String(length=64), nullable=False),
         sa.Column("key", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "record_type", "record_id", "field", "key", name=op.f("pk_match_keys")
+            "record_type", "field", "key", "record_id", name=op.f("pk_match_keys")
         ),
     )
     op.create_index(
-        op.f("ix_match_keys_record_type_field_key"),
+        op.f("ix_match_keys_record_type_record_id"),
         "match_keys",
-        ["record_type", "field", "key"],
+        ["record_type", "record_id"],
         unique=False,
     )
     op.create_table(
@@ -273,7 +273,7 @@ def downgrade() -> None:
     op.drop_table("tombstones")
     op.drop_index(op.f("ix_suppressions_address_digest"), table_name="suppressions")
     op.drop_table("suppressions")
-    op.drop_index(op.f("ix_match_keys_record_type_field_key"), table_name="match_keys")
+    op.drop_index(op.f("ix_match_keys_record_type_record_id"), table_name="match_keys")
     op.drop_table("match_keys")
     op.drop_index(op.f("ix_leads_parentcontactid"), table_name="leads")
     op.drop_index(op.f("ix_leads_parentaccountid"), table_name="leads")
