@@ -4,8 +4,6 @@ normalisation into match keys, and the ``leadflow`` command line.
 ``matching`` builds on :mod:`lifecycle`; ``lifecycle`` never imports ``matching``.
 """
 
-from __future__ import annotations
-
 from matching.store import (
     ConflictError,
     Interaction,

@@ -165,6 +165,20 @@ class Transaction:
         rows = self._conn.execute(_queries(kind).lookup, {"field": field, "key": key})
         return [(row[0], row[1]) for row in rows]
 
+    def child_ids(self, kind: type[Record], field: str, parent_id: str) -> list[str]:
+        """Ids of the ``kind`` records whose reference ``field`` is ``parent_id``, newest first
+        (a contact's leads: ``child_ids(Lead, "parentcontactid", contact_id)``)."""
+        if field not in _PARENT_FIELDS.get(kind, ()):
+            raise InvalidFieldError("field", f"one of {list(_PARENT_FIELDS.get(kind, ()))}", field)
+        table = schema.RECORD_TABLES[kind]
+        pk = table.c[schema.PRIMARY_KEY[kind]]
+        rows = self._conn.execute(
+            sa.select(pk)
+            .where(table.c[field] == parent_id)
+            .order_by(table.c.modifiedon.desc().nulls_last(), pk)
+        )
+        return [row[0] for row in rows]
+
     def find(self, kind: type[R], field: str, value: str) -> list[R]:
         """The ``kind`` records whose ``field`` normalises to the same key as ``value``."""
         key = _normalised(field, value)
@@ -441,7 +455,13 @@ class Transaction:
             "record_type": _kind_name(type(record)),
             "record_id": record.id,
         }
-        self._conn.execute(_insert_ignore(self._conn, c, ["strategy", "key"]).values(values))
+        won = self._conn.execute(
+            _insert_ignore(self._conn, c, ["strategy", "key"])
+            .values(values)
+            .returning(c.c.record_id)
+        ).scalar()
+        if won is not None:
+            return str(won)
         holder = self.claimed(strategy, key)
         assert holder is not None
         return holder[1]
@@ -699,6 +719,12 @@ def _build_queries(kind: type[Record]) -> _Queries:
         drop_consents=sa.delete(c).where(c.c.record_type == name, c.c.record_id == one),
         drop_keys=sa.delete(k).where(k.c.record_type == name, k.c.record_id == one),
     )
+
+
+_PARENT_FIELDS: dict[type[Record], tuple[str, ...]] = {
+    kind: tuple(f for f in ("parentcontactid", "parentaccountid", "parentcustomerid") if f in cols)
+    for kind, cols in ((k, schema.field_columns(k)) for k in schema.RECORD_TABLES)
+}
 
 
 def _loaded_state(record: Record, version: int) -> _Loaded:
