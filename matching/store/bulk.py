@@ -1,24 +1,17 @@
 """Bulk import and export of records: CSV, JSON Lines and pandas DataFrames.
 
-Columns carry Dataverse logical names, so a Dynamics export loads as it is: the
-primary key (``leadid``, ``contactid``, ``accountid``), ``statecode`` and
-``statuscode`` (numbers, or labels such as ``Open`` or ``Cannot Contact`` in any
-case; the pair is validated, and a missing ``statecode`` is the one its
-``statuscode`` belongs to), then the record fields by name (``firstname``,
-``emailaddress1``, ``donotemail``...). Other columns (``@odata.etag``,
-``fullname``, ``_ownerid_value``...) are ignored and listed once in the report.
-
-Values: an empty string (NaN, NaT or None in a frame) is a missing value, so a
-text field becomes None and a flag keeps its default; flags accept
-true/false, 1/0 and yes/no in any case; date-times are ISO 8601, with ``Z`` or an
-offset, and one without either is read as UTC. Exports write date-times as UTC
-with ``Z`` (``2026-01-05T09:00:00Z``) and flags as ``true``/``false``.
+Files use Dataverse logical names, so a Dynamics export loads as it is; how
+columns and values are read is described in :mod:`matching.store.rows`. Exports
+write the primary key, ``statecode``, ``statuscode`` and the record fields, with
+date-times in UTC with ``Z`` (``2026-01-05T09:00:00Z``) and flags as
+``true``/``false``, and import back to identical records.
 
 Rows are read as a stream and written in batches, each in one transaction, so a
 batch is stored whole or not at all and memory does not grow with the file. A bad
 row is reported with its line number and reason, and nothing of it is written.
-A row without an id gets one derived from its content, so an import run again
-(after a crash, say) completes without duplicating anything.
+An import killed midway leaves whole batches; running it again completes it
+without duplicates (stored ids are skipped, and a row without an id gets one
+derived from its content).
 
 Only the flat record travels: data consents and history are not part of these
 files, and an import that updates a stored record keeps its consents and history.
@@ -29,10 +22,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import numbers
 import os
 import tempfile
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -40,15 +31,31 @@ from typing import TYPE_CHECKING, Any, TextIO
 import attrs
 import sqlalchemy as sa
 
-from lifecycle import FieldTypeError, InvalidFieldError, LeadflowError, Record
-from lifecycle.states import CodedState, CodedStatus
+from lifecycle import FieldTypeError, InvalidFieldError, Record
 from matching.store import codec, schema
 from matching.store.engine import READ_ONLY
 from matching.store.errors import StoreError, TombstonedError
+from matching.store.rows import RowError, RowParser, check_kind
 from matching.store.store import OnExisting, Store, Transaction
 
 if TYPE_CHECKING:
     import pandas as pd
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "ImportFileError",
+    "ImportReport",
+    "Progress",
+    "RowError",
+    "export_columns",
+    "export_csv",
+    "export_jsonl",
+    "import_csv",
+    "import_frame",
+    "import_jsonl",
+    "import_rows",
+    "to_frame",
+]
 
 UTC = dt.UTC
 DEFAULT_BATCH_SIZE = 5_000
@@ -60,13 +67,7 @@ _READ_CHUNK = 5_000
 _FRAME_CHUNK = 10_000
 """Frame rows converted to Python values at a time when importing a frame."""
 
-_ID_NAMESPACE = uuid.UUID("7d0c5b9e-3f0a-5c5e-9a53-6c1f1e0b4d21")
-"""Namespace of the ids given to rows that have none (uuid5 of their content)."""
-
-_BOOLS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
-_NA_TYPES = frozenset({"NAType", "NaTType"})
 _ON_EXISTING = ("error", "skip", "update")
-_PROBE_ID = "probe"
 
 Progress = Callable[[int], object]
 """Called after each committed batch with the number of rows read so far."""
@@ -74,19 +75,6 @@ Progress = Callable[[int], object]
 
 class ImportFileError(StoreError, ValueError):
     """A file cannot be read as CSV or JSON Lines; batches before the failure stay stored."""
-
-
-@attrs.frozen
-class RowError:
-    """Why a row was not imported: its line (or 1-based row number) and the column at fault."""
-
-    line: int
-    field: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", {self.field}" if self.field else "")
-        return f"{where}: {self.reason}"
 
 
 @attrs.frozen
@@ -135,216 +123,8 @@ class ImportReport:
 
 def export_columns(kind: type[Record]) -> tuple[str, ...]:
     """The columns an export of ``kind`` has, in order: primary key, codes, fields."""
-    pk = schema.PRIMARY_KEY[_check_kind(kind)]
+    pk = schema.PRIMARY_KEY[check_kind(kind)]
     return (pk, "statecode", "statuscode", *schema.field_columns(kind))
-
-
-# --------------------------------------------------------------------------- values
-
-
-def _check_kind(kind: object) -> type[Record]:
-    if not isinstance(kind, type) or kind not in schema.TYPE_NAME:
-        raise InvalidFieldError("kind", "Lead, Contact or Account", kind)
-    return kind
-
-
-def _is_missing(value: object) -> bool:
-    if value is None:
-        return True
-    if type(value) is str:
-        return not value
-    if isinstance(value, float):
-        return value != value
-    return type(value).__name__ in _NA_TYPES
-
-
-def _is_numpy_bool(value: object) -> bool:
-    return type(value).__name__ == "bool_"
-
-
-Convert = Callable[[object], object]
-
-
-def _flag(name: str) -> Convert:
-    def convert(value: object) -> object:
-        if value is True or value is False:
-            return value
-        if isinstance(value, str):
-            found = _BOOLS.get(value.strip().casefold())
-            if found is not None:
-                return found
-        elif (isinstance(value, numbers.Integral) and value in (0, 1)) or _is_numpy_bool(value):
-            return bool(value)
-        raise InvalidFieldError(name, "true or false (or 1/0, yes/no)", value)
-
-    return convert
-
-
-def _moment(name: str) -> Convert:
-    def convert(value: object) -> object:
-        if isinstance(value, str):
-            try:
-                parsed = dt.datetime.fromisoformat(value.strip())
-            except ValueError:
-                raise InvalidFieldError(
-                    name, "an ISO 8601 date-time such as 2026-01-05T09:00:00Z", value
-                ) from None
-        elif isinstance(value, dt.datetime):
-            parsed = value
-            to_pydatetime = getattr(value, "to_pydatetime", None)
-            if type(value) is not dt.datetime and callable(to_pydatetime):
-                parsed = to_pydatetime()
-        else:
-            raise FieldTypeError(name, "an ISO 8601 date-time or a datetime", value)
-        if parsed.tzinfo is None or parsed.utcoffset() is None:
-            return parsed.replace(tzinfo=UTC)
-        try:
-            return parsed.astimezone(UTC)
-        except OverflowError:
-            raise InvalidFieldError(
-                name, "a date-time between years 1 and 9999 in UTC", value
-            ) from None
-
-    return convert
-
-
-def _reference(name: str) -> Convert:
-    def convert(value: object) -> object:
-        if not isinstance(value, str):
-            raise FieldTypeError(name, "a record id (str)", value)
-        if not value.strip() or len(value) > 100:
-            raise InvalidFieldError(name, "a non-empty id of at most 100 characters", value)
-        return value
-
-    return convert
-
-
-def _coded(name: str, members: Iterable[Any]) -> Convert:
-    """A statecode or statuscode column: its number (as int, float or text) or its label."""
-    by_key: dict[object, Any] = {}
-    listing = []
-    for member in members:
-        if member.code is None:
-            continue
-        by_key[member.code] = member
-        by_key[str(member.code)] = member
-        by_key[member.label.casefold()] = member
-        by_key[member.value.casefold()] = member
-        listing.append(f"{member.code} {member.label}")
-    expected = f"one of {', '.join(listing)} (the number or the label)"
-
-    def convert(value: object) -> object:
-        key: object = None
-        if isinstance(value, str):
-            key = value.strip().casefold()
-        elif isinstance(value, (numbers.Integral, float)) and not isinstance(value, bool):
-            key = int(value) if value == int(value) else None
-        found = by_key.get(key)
-        if found is None:
-            raise InvalidFieldError(name, expected, value)
-        return found
-
-    return convert
-
-
-class _Parser:
-    """Turns rows of one record type into validated records, or into row errors."""
-
-    def __init__(self, kind: type[Record]) -> None:
-        self.kind = kind
-        self.name = schema.TYPE_NAME[kind]
-        self.pk = schema.PRIMARY_KEY[kind]
-        table = schema.RECORD_TABLES[kind]
-        self.columns: dict[str, Convert | None] = {
-            self.pk: _reference(self.pk),
-            "statecode": _coded("statecode", kind.state_type),
-            "statuscode": _coded("statuscode", kind.status_type),
-        }
-        for name in schema.field_columns(kind):
-            column_type = table.c[name].type
-            if isinstance(column_type, sa.Boolean):
-                self.columns[name] = _flag(name)
-            elif isinstance(column_type, schema.UTCDateTime):
-                self.columns[name] = _moment(name)
-            else:
-                self.columns[name] = None
-        by_name = attrs.fields_dict(kind)
-        self.defaults = tuple((name, by_name[name].default) for name in schema.field_columns(kind))
-        self.ignored: dict[str, None] = {}
-        open_code = kind.open_state.code
-        assert open_code is not None
-        self.open_code = open_code
-
-    def parse(self, line: int, row: Mapping[Any, object]) -> Record | list[RowError]:
-        fields: dict[str, Any] = {}
-        errors: list[RowError] = []
-        columns = self.columns
-        for key, value in row.items():
-            try:
-                convert = columns[key]
-            except (KeyError, TypeError):
-                self.ignored.setdefault(str(key), None)
-                continue
-            if _is_missing(value):
-                continue
-            if convert is None:
-                fields[key] = value
-                continue
-            try:
-                fields[key] = convert(value)
-            except InvalidFieldError as err:
-                errors.append(RowError(line, key, str(err)))
-        state: CodedState | None = fields.pop("statecode", None)
-        status: CodedStatus | None = fields.pop("statuscode", None)
-        record_id: str | None = fields.pop(self.pk, None)
-        if state is None and status is not None:
-            state = self.kind.state_type.named(status.state_value)
-        elif state is None:
-            state = self.kind.open_state
-        if status is not None and status.state_value != state.value:
-            reason = (
-                f"'statuscode' must be a status of statecode {state.code} ({state.label}) "
-                f"(got {status.code}, {status.label})."
-            )
-            errors.append(RowError(line, "statuscode", reason))
-        if errors:
-            return _in_row_order(row, errors + self._probe(line, fields))
-        statecode = state.code
-        assert statecode is not None
-        statuscode = None if status is None else status.code
-        if record_id is None:
-            record_id = self._content_id(statecode, statuscode, fields)
-        try:
-            return self.kind.from_codes(statecode, statuscode, id=record_id, **fields)
-        except LeadflowError as err:
-            found = self._probe(line, fields)
-            if not found:
-                return [RowError(line, getattr(err, "field", None), str(err))]
-            return _in_row_order(row, found)
-
-    def _content_id(self, statecode: int, statuscode: int | None, fields: Mapping[str, Any]) -> str:
-        """An id that depends only on what the row says, so reimporting it finds it."""
-        content: list[object] = [self.name, statecode, statuscode]
-        for name, default in self.defaults:
-            value = fields.get(name, default)
-            content.append(value.isoformat() if isinstance(value, dt.datetime) else value)
-        text = json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=repr)
-        return str(uuid.uuid5(_ID_NAMESPACE, text))
-
-    def _probe(self, line: int, fields: Mapping[str, Any]) -> list[RowError]:
-        """The fields of a refused row that a record refuses on their own."""
-        errors = []
-        for name, value in fields.items():
-            try:
-                self.kind.from_codes(self.open_code, None, id=_PROBE_ID, **{name: value})
-            except InvalidFieldError as err:
-                errors.append(RowError(line, name, str(err)))
-        return errors
-
-
-def _in_row_order(row: Mapping[Any, object], errors: list[RowError]) -> list[RowError]:
-    order = {key: i for i, key in enumerate(row)}
-    return sorted(errors, key=lambda e: order.get(e.field, -1))
 
 
 # --------------------------------------------------------------------------- importing
@@ -356,7 +136,7 @@ class _Batches:
     def __init__(
         self,
         store: Store,
-        parser: _Parser,
+        parser: RowParser,
         batch_size: int,
         on_existing: OnExisting,
         allow_tombstoned: bool,
@@ -392,21 +172,11 @@ class _Batches:
         with self.store.transaction() as tx:
             records = [record for _, record in batch]
             if not self.allow_tombstoned:
-                stones = tx.tombstoned(records)
-                if stones:
-                    for line, record in batch:
-                        stone = stones.get(record.id)
-                        if stone is not None:
-                            refusal = TombstonedError(
-                                str(record.emailaddress1), stone.record_type, stone.record_id
-                            )
-                            reason = f"{refusal} Import it with allow_tombstoned to recreate it."
-                            rejected.append(RowError(line, "emailaddress1", reason))
-                    records = [r for r in records if r.id not in stones]
+                refused = self._resurrections(tx, batch, rejected)
+                records = [r for r in records if r.id not in refused]
+            # Tombstones were checked row by row above, so add_many need not check them again.
             if self.on_existing == "skip":
-                written = tx.add_many(
-                    records, on_existing="skip", allow_tombstoned=self.allow_tombstoned
-                )
+                written = tx.add_many(records, on_existing="skip", allow_tombstoned=True)
                 inserted, updated, skipped = len(written), 0, len(records) - len(written)
             else:
                 inserted, updated, skipped = self._write_checked(tx, batch, records, rejected)
@@ -414,10 +184,30 @@ class _Batches:
         self.inserted += inserted
         self.updated += updated
         self.skipped += skipped
-        self.rejected.extend(sorted(rejected, key=lambda e: e.line))
+        self.rejected.extend(rejected)
         self.batches += 1
         if self.progress is not None:
             self.progress(self.rows)
+
+    def _resurrections(
+        self, tx: Transaction, batch: list[tuple[int, Record]], rejected: list[RowError]
+    ) -> set[str]:
+        """Ids of the rows that would recreate a deleted record (D14), each reported.
+
+        A stored record whose email a deleted one shared is not a resurrection: it is
+        left to ``on_existing``.
+        """
+        stones = tx.tombstoned(record for _, record in batch)
+        refused = set()
+        for line, record in batch:
+            stone = stones.get(record.id)
+            if stone is None or tx.exists(self.parser.kind, record.id):
+                continue
+            refusal = TombstonedError(str(record.emailaddress1), stone.record_type, stone.record_id)
+            reason = f"{refusal} Import it with allow_tombstoned to recreate it."
+            rejected.append(RowError(line, "emailaddress1", reason))
+            refused.add(record.id)
+        return refused
 
     def _write_checked(
         self,
@@ -445,9 +235,7 @@ class _Batches:
             else:
                 changed.append(attrs.evolve(record, consents=old.consents))
         if fresh or changed:
-            tx.add_many(
-                fresh + changed, on_existing="update", allow_tombstoned=self.allow_tombstoned
-            )
+            tx.add_many(fresh + changed, on_existing="update", allow_tombstoned=True)
         return len(fresh), len(changed), unchanged
 
     def report(self, source: str) -> ImportReport:
@@ -458,7 +246,7 @@ class _Batches:
             inserted=self.inserted,
             updated=self.updated,
             skipped=self.skipped,
-            rejected=tuple(self.rejected),
+            rejected=tuple(sorted(self.rejected, key=lambda e: e.line)),
             batches=self.batches,
             ignored_columns=tuple(self.parser.ignored),
         )
@@ -475,14 +263,14 @@ def _import(
     allow_tombstoned: bool,
     progress: Progress | None,
 ) -> ImportReport:
-    _check_kind(kind)
+    check_kind(kind)
     if not isinstance(store, Store):
         raise FieldTypeError("store", "a Store (see open_store)", store)
     if on_existing not in _ON_EXISTING:
         raise InvalidFieldError("on_existing", "'error', 'skip' or 'update'", on_existing)
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise InvalidFieldError("batch_size", "a positive int", batch_size)
-    parser = _Parser(kind)
+    parser = RowParser(kind)
     batches = _Batches(store, parser, batch_size, on_existing, allow_tombstoned, progress)
     for line, row in rows:
         batches.rows += 1
@@ -696,7 +484,7 @@ def _frame_rows(frame: pd.DataFrame) -> Iterator[tuple[int, Mapping[Any, object]
 
 def _stored_rows(store: Store, kind: type[Record]) -> Iterator[sa.Row[Any]]:
     """Every stored ``kind`` row, export columns only, by primary key, fetched in chunks."""
-    _check_kind(kind)
+    check_kind(kind)
     if not isinstance(store, Store):
         raise FieldTypeError("store", "a Store (see open_store)", store)
     table = schema.RECORD_TABLES[kind]

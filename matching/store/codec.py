@@ -167,4 +167,4 @@ def key_rows(record: Record) -> list[dict[str, Any]]:
 
 def digest(key: str) -> str:
     """The SHA-256 hex digest a tombstone or suppression is looked up by."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()

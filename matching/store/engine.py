@@ -44,7 +44,7 @@ def parse_url(url: str | os.PathLike[str] | None) -> URL:
         return URL.create("sqlite", database=text)
     try:
         parsed = sa.make_url(text)
-    except sa.exc.ArgumentError as exc:
+    except (sa.exc.ArgumentError, ValueError) as exc:
         raise StoreConfigError(
             f"'url' must be a database URL or a file path (got {text!r})."
         ) from exc
@@ -152,7 +152,7 @@ def migrate(engine: Engine, *, allowed: bool = True) -> str:
         if not allowed:
             raise SchemaVersionError(
                 f"the database schema is at revision {current!r}, older than {head!r}; "
-                "open it with migrate=True (or run `leadflow db upgrade`) to migrate it."
+                "open it with migrate_schema=True (or run `leadflow db upgrade`) to migrate it."
             )
         command.upgrade(alembic_config(connection), "head")
     return head

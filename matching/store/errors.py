@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lifecycle import LeadflowError
 
 
@@ -22,6 +24,9 @@ class ConflictError(StoreError):
             detail = f"it is at version {found}, not {expected}: another writer saved it first"
         super().__init__(f"{kind} {record_id!r} was not saved: {detail}.")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.kind, self.record_id, self.expected, self.found))
+
 
 class RecordNotFound(StoreError, KeyError):
     """No stored record of that type has that id."""
@@ -32,6 +37,9 @@ class RecordNotFound(StoreError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.kind, self.record_id))
 
 
 class StoreConfigError(StoreError, ValueError):
@@ -51,3 +59,6 @@ class TombstonedError(StoreError):
             f"{address!r} belongs to a deleted {kind} ({record_id}); "
             "it is not recreated silently (D14)."
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.address, self.kind, self.record_id))

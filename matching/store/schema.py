@@ -105,7 +105,7 @@ def _owner() -> tuple[sa.Column[Any], sa.Column[Any]]:
 consents = sa.Table(
     "consents",
     metadata,
-    sa.Column("consentid", sa.String(100), primary_key=True),
+    sa.Column("consentid", sa.String(100), nullable=False),
     *_owner(),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("level", sa.SmallInteger, nullable=False),
@@ -115,8 +115,10 @@ consents = sa.Table(
     sa.Column("given_on", UTCDateTime),
     sa.Column("explicit", sa.Boolean, nullable=False),
     sa.Column("confidential", sa.Boolean, nullable=False),
-    sa.Index(None, "record_type", "record_id"),
+    sa.PrimaryKeyConstraint("record_type", "record_id", "consentid"),
 )
+"""A record's data consents; qualifying and merging carry a consent, id and all, to another
+record (D4, D12), so a consent id is unique per record, not across records."""
 
 history = sa.Table(
     "history",

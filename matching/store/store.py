@@ -25,6 +25,7 @@ from lifecycle import (
     ConsentValue,
     ContactPointConsent,
     ContactPointLedger,
+    FieldTypeError,
     HistoryEvent,
     InvalidFieldError,
     Record,
@@ -113,8 +114,14 @@ class Transaction:
 
     def get_many(self, kind: type[R], record_ids: Iterable[str]) -> list[R]:
         """The stored records among ``record_ids``, in the order asked; missing ids are skipped."""
-        ids = list(dict.fromkeys(record_ids))
         q = _queries(kind)
+        if isinstance(record_ids, str):
+            raise FieldTypeError("record_ids", "an iterable of record ids", record_ids)
+        ids = list(record_ids)
+        for record_id in ids:
+            if not isinstance(record_id, str):
+                raise FieldTypeError("record_id", "a record id (str)", record_id)
+        ids = [i for i in dict.fromkeys(ids) if _storable(i)]
         rows: dict[str, Mapping[Any, Any]] = {}
         consents: dict[str, list[Any]] = {}
         events: dict[str, list[HistoryEvent]] = {}
@@ -152,7 +159,12 @@ class Transaction:
 
     def version_of(self, kind: type[Record], record_id: str) -> int | None:
         """The stored version of a record; ``None`` when there is none."""
-        version: int | None = self._conn.execute(_queries(kind).version, {"id": record_id}).scalar()
+        q = _queries(kind)
+        if not isinstance(record_id, str):
+            raise FieldTypeError("record_id", "a record id (str)", record_id)
+        if not _storable(record_id):
+            return None
+        version: int | None = self._conn.execute(q.version, {"id": record_id}).scalar()
         return version
 
     def lookup(
@@ -162,7 +174,12 @@ class Transaction:
         most recently modified first (D3)."""
         if field not in codec.KEYED_FIELDS:
             raise InvalidFieldError("field", f"one of {sorted(codec.KEYED_FIELDS)}", field)
-        rows = self._conn.execute(_queries(kind).lookup, {"field": field, "key": key})
+        q = _queries(kind)
+        if not isinstance(key, str):
+            raise FieldTypeError("key", "a normalised key (str)", key)
+        if not _storable(key):
+            return []
+        rows = self._conn.execute(q.lookup, {"field": field, "key": key})
         return [(row[0], row[1]) for row in rows]
 
     def child_ids(self, kind: type[Record], field: str, parent_id: str) -> list[str]:
@@ -170,6 +187,8 @@ class Transaction:
         (a contact's leads: ``child_ids(Lead, "parentcontactid", contact_id)``)."""
         if field not in _PARENT_FIELDS.get(kind, ()):
             raise InvalidFieldError("field", f"one of {list(_PARENT_FIELDS.get(kind, ()))}", field)
+        if not _storable(parent_id):
+            return []
         table = schema.RECORD_TABLES[kind]
         pk = table.c[schema.PRIMARY_KEY[kind]]
         rows = self._conn.execute(
@@ -181,19 +200,28 @@ class Transaction:
 
     def find(self, kind: type[R], field: str, value: str) -> list[R]:
         """The ``kind`` records whose ``field`` normalises to the same key as ``value``."""
-        key = _normalised(field, value)
-        if key is None:
+        keys = _normalised(field, value)
+        if not keys:
             return []
-        return self.get_many(kind, [i for i, _ in self.lookup(kind, field, key)])
+        if len(keys) == 1:
+            return self.get_many(kind, [i for i, _ in self.lookup(kind, field, keys[0])])
+        found = {i: at for key in keys for i, at in self.lookup(kind, field, key)}
+        newest_first = sorted(
+            found.items(), key=lambda f: (f[1] is None, -f[1].timestamp() if f[1] else 0, f[0])
+        )
+        return self.get_many(kind, [i for i, _ in newest_first])
 
     def count(self, kind: type[Record]) -> int:
         """How many ``kind`` records are stored."""
+        _kind_name(kind)
         table = schema.RECORD_TABLES[kind]
         return int(self._conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
     def history(self, kind: type[Record], record_id: str) -> tuple[HistoryEvent, ...]:
         """Every stored transition of a record, oldest first; kept after it is deleted."""
         h = schema.history
+        if not _storable(record_id):
+            return ()
         rows = self._conn.execute(
             sa.select(h)
             .where(h.c.record_type == _kind_name(kind), h.c.record_id == record_id)
@@ -268,14 +296,19 @@ class Transaction:
 
     def _insert(self, kind: type[Record], records: list[Record]) -> None:
         table = schema.RECORD_TABLES[kind]
-        self._conn.execute(sa.insert(table), [codec.record_row(r, 1) for r in records])
-        consent_rows = [row for r in records for row in codec.consent_rows(r)]
+        record_rows = _checked(table, [codec.record_row(r, 1) for r in records])
+        consent_rows = _checked(
+            schema.consents, [row for r in records for row in codec.consent_rows(r)]
+        )
+        key_rows = _checked(schema.match_keys, [row for r in records for row in codec.key_rows(r)])
+        history_rows = _checked(
+            schema.history, [row for r in records for row in codec.history_rows(r, 0)]
+        )
+        self._conn.execute(sa.insert(table), record_rows)
         if consent_rows:
             self._conn.execute(sa.insert(schema.consents), consent_rows)
-        key_rows = [row for r in records for row in codec.key_rows(r)]
         if key_rows:
             self._conn.execute(sa.insert(schema.match_keys), key_rows)
-        history_rows = [row for r in records for row in codec.history_rows(r, 0)]
         if history_rows:
             self._conn.execute(sa.insert(schema.history), history_rows)
         for record in records:
@@ -309,23 +342,26 @@ class Transaction:
         version = loaded.version + 1
         row = codec.record_row(record, version)
         del row[q.pk]
+        _checked(schema.RECORD_TABLES[kind], [row])
+        consents = rewrite or record.consents != loaded.consents
+        consent_rows = _checked(schema.consents, codec.consent_rows(record)) if consents else []
+        keys = tuple(codec.match_keys(record))
+        rekey = rewrite or keys != loaded.keys
+        key_rows = _checked(schema.match_keys, codec.key_rows(record)) if rekey else []
+        events = _checked(schema.history, codec.history_rows(record, loaded.history))
         row["b_id"], row["b_version"] = record.id, loaded.version
         result = self._conn.execute(q.update, row)
         if result.rowcount != 1:
             raise ConflictError(name, record.id, loaded.version, self.version_of(kind, record.id))
         owner = {"id": record.id}
-        if rewrite or record.consents != loaded.consents:
+        if consents:
             self._conn.execute(q.drop_consents, owner)
-            rows = codec.consent_rows(record)
-            if rows:
-                self._conn.execute(sa.insert(schema.consents), rows)
-        keys = tuple(codec.match_keys(record))
-        if rewrite or keys != loaded.keys:
+            if consent_rows:
+                self._conn.execute(sa.insert(schema.consents), consent_rows)
+        if rekey:
             self._conn.execute(q.drop_keys, owner)
-            rows = codec.key_rows(record)
-            if rows:
-                self._conn.execute(sa.insert(schema.match_keys), rows)
-        events = codec.history_rows(record, loaded.history)
+            if key_rows:
+                self._conn.execute(sa.insert(schema.match_keys), key_rows)
         if events:
             self._conn.execute(sa.insert(schema.history), events)
         self._track(record, _loaded_state(record, version))
@@ -363,7 +399,9 @@ class Transaction:
         record = self.get(kind, record_id)
         loaded = self._loaded(record)
         assert loaded is not None
+        _checked(schema.tombstones, [{"reason": reason, "actor": actor}])
         event = record.delete(at=at, actor=actor, note=reason)
+        events = _checked(schema.history, codec.history_rows(record, loaded.history))
         table = schema.RECORD_TABLES[kind]
         pk = table.c[schema.PRIMARY_KEY[kind]]
         result = self._conn.execute(
@@ -372,7 +410,7 @@ class Transaction:
         if result.rowcount != 1:
             raise ConflictError(name, record_id, loaded.version, self.version_of(kind, record_id))
         self._erase_links(name, record_id)
-        self._conn.execute(sa.insert(schema.history), codec.history_rows(record, loaded.history))
+        self._conn.execute(sa.insert(schema.history), events)
         tombstone = Tombstone(name, record_id, event.at, reason, actor)
         key = normalize.email(record.emailaddress1)
         if key is not None:
@@ -409,6 +447,7 @@ class Transaction:
         name = _kind_name(kind)
         record = self.get(kind, record_id)
         points = _contact_points(record)
+        phones = _phones(record)
         email_key = normalize.email(record.emailaddress1)
         record.anonymize(at=at, actor=actor)
         self.save(record)
@@ -425,9 +464,20 @@ class Transaction:
                 schema.claims.c.record_type == name, schema.claims.c.record_id == record_id
             )
         )
+        cp = schema.contact_point_consents
         if points:
-            cp = schema.contact_point_consents
             self._conn.execute(sa.delete(cp).where(cp.c.contact_point.in_(points)))
+        if phones:
+            # A phone consent keeps the number as it was given ("425.555.0199"), so the
+            # record's numbers are compared in E.164 with every stored phone contact point.
+            numbers = self._conn.execute(
+                sa.select(cp.c.id, cp.c.contact_point).where(
+                    sa.not_(cp.c.contact_point.contains("@", autoescape=True))
+                )
+            )
+            ids = [n.id for n in numbers if normalize.phone(n.contact_point) in phones]
+            for start in range(0, len(ids), _IN_CHUNK):
+                self._conn.execute(sa.delete(cp).where(cp.c.id.in_(ids[start : start + _IN_CHUNK])))
         if email_key is not None:
             s = schema.suppressions
             self._conn.execute(
@@ -455,6 +505,7 @@ class Transaction:
             "record_type": _kind_name(type(record)),
             "record_id": record.id,
         }
+        _checked(c, [values])
         won = self._conn.execute(
             _insert_ignore(self._conn, c, ["strategy", "key"])
             .values(values)
@@ -469,6 +520,8 @@ class Transaction:
     def claimed(self, strategy: str, key: str) -> tuple[str, str] | None:
         """``(record_type, record_id)`` holding ``(strategy, key)``, if any."""
         c = schema.claims
+        if not (_storable(strategy) and _storable(key)):
+            return None
         row = self._conn.execute(
             sa.select(c.c.record_type, c.c.record_id).where(
                 c.c.strategy == strategy, c.c.key == key
@@ -525,15 +578,16 @@ class Transaction:
         """Store a suppression of an address (D13)."""
         if not isinstance(entry, Suppression):
             raise InvalidFieldError("entry", "a Suppression", entry)
+        values = {
+            "address": entry.address,
+            "address_digest": codec.digest(normalize.email(entry.address) or entry.address),
+            "reason": entry.reason.value,
+            "since": entry.since,
+            "until": entry.until,
+            "sending_account": entry.sending_account,
+        }
         self._conn.execute(
-            sa.insert(schema.suppressions).values(
-                address=entry.address,
-                address_digest=codec.digest(normalize.email(entry.address) or entry.address),
-                reason=entry.reason.value,
-                since=entry.since,
-                until=entry.until,
-                sending_account=entry.sending_account,
-            )
+            sa.insert(schema.suppressions).values(_checked_one(schema.suppressions, values))
         )
 
     def suppressions_for(self, addresses: Iterable[str | None]) -> SuppressionList:
@@ -559,22 +613,22 @@ class Transaction:
         """Store one contact-point consent answer."""
         if not isinstance(consent, ContactPointConsent):
             raise InvalidFieldError("consent", "a ContactPointConsent", consent)
-        self._conn.execute(
-            sa.insert(schema.contact_point_consents).values(
-                contact_point=consent.contact_point,
-                channel=consent.channel.value,
-                purpose=consent.purpose,
-                topic=consent.topic,
-                value=consent.value.value,
-                at=consent.at,
-                source=consent.source,
-                reason=consent.reason,
-            )
-        )
+        cp = schema.contact_point_consents
+        values = {
+            "contact_point": consent.contact_point,
+            "channel": consent.channel.value,
+            "purpose": consent.purpose,
+            "topic": consent.topic,
+            "value": consent.value.value,
+            "at": consent.at,
+            "source": consent.source,
+            "reason": consent.reason,
+        }
+        self._conn.execute(sa.insert(cp).values(_checked_one(cp, values)))
 
     def contact_point_ledger(self, points: Iterable[str]) -> ContactPointLedger:
         """The stored consent answers of these contact points, oldest first."""
-        wanted = list(dict.fromkeys(points))
+        wanted = [p for p in dict.fromkeys(points) if _storable(p)]
         cp = schema.contact_point_consents
         answers: list[ContactPointConsent] = []
         for chunk in _chunks(wanted):
@@ -601,18 +655,18 @@ class Transaction:
         if not isinstance(interaction, Interaction):
             raise InvalidFieldError("interaction", "an Interaction", interaction)
         payload = interaction.payload
-        self._conn.execute(
-            sa.insert(schema.interactions).values(
-                interactionid=interaction.id,
-                kind=interaction.kind,
-                at=interaction.at,
-                contactid=interaction.contactid,
-                leadid=interaction.leadid,
-                formid=interaction.formid,
-                pageid=interaction.pageid,
-                payload=None if payload is None else json.dumps(payload, ensure_ascii=False),
-            )
-        )
+        i = schema.interactions
+        values = {
+            "interactionid": interaction.id,
+            "kind": interaction.kind,
+            "at": interaction.at,
+            "contactid": interaction.contactid,
+            "leadid": interaction.leadid,
+            "formid": interaction.formid,
+            "pageid": interaction.pageid,
+            "payload": None if payload is None else json.dumps(payload, ensure_ascii=False),
+        }
+        self._conn.execute(sa.insert(i).values(_checked_one(i, values)))
 
     def interactions(
         self, *, contactid: str | None = None, leadid: str | None = None
@@ -622,6 +676,8 @@ class Transaction:
         if (contactid is None) == (leadid is None):
             raise InvalidFieldError("interactions", "exactly one of contactid or leadid", None)
         column, value = (i.c.contactid, contactid) if contactid else (i.c.leadid, leadid)
+        if not _storable(value):
+            return []
         rows = self._conn.execute(
             sa.select(i).where(column == value).order_by(i.c.at, i.c.interactionid)
         )
@@ -645,7 +701,7 @@ class Transaction:
         table = schema.RECORD_TABLES[kind]
         pk = table.c[schema.PRIMARY_KEY[kind]]
         found: dict[str, int] = {}
-        for chunk in _chunks(ids):
+        for chunk in _chunks([i for i in ids if _storable(i)]):
             for row in self._conn.execute(sa.select(pk, table.c.version).where(pk.in_(chunk))):
                 found[row[0]] = row[1]
         return found
@@ -731,6 +787,56 @@ def _loaded_state(record: Record, version: int) -> _Loaded:
     return _Loaded(version, len(record.history), tuple(codec.match_keys(record)), record.consents)
 
 
+def _storable(value: object) -> bool:
+    """Whether both databases can hold ``value`` as text: a str without NUL characters
+    (PostgreSQL refuses them) and without lone surrogates (not UTF-8)."""
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _checked(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows``, once every text value in them fits its column on both databases; else an
+    :class:`InvalidFieldError` naming the column, raised before anything is written."""
+    columns = table.c
+    for row in rows:
+        for name, value in row.items():
+            if type(value) is not str:
+                continue
+            limit = getattr(columns[name].type, "length", None)
+            if limit is not None and len(value) > limit:
+                raise InvalidFieldError(name, f"a str of at most {limit} characters", _short(value))
+            if not _storable(value):
+                raise InvalidFieldError(
+                    name, "text without NUL characters or lone surrogates", _short(value)
+                )
+    return rows
+
+
+def _checked_one(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
+    return _checked(table, [row])[0]
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 60 else value[:57] + "..."
+
+
+def _phones(record: Record) -> set[str]:
+    """The record's phone numbers in E.164."""
+    found = set()
+    for name in ("telephone1", "mobilephone"):
+        number = normalize.phone(getattr(record, name, None))
+        if number is not None:
+            found.add(number)
+    return found
+
+
 def _contact_points(record: Record) -> list[str]:
     """Every form a contact-point consent may have stored this record's address or phones in."""
     points: set[str] = set()
@@ -749,17 +855,29 @@ def _contact_points(record: Record) -> list[str]:
     return sorted(points)
 
 
-def _normalised(field: str, value: str) -> str | None:
-    if field == "emailaddress1":
-        return normalize.email(value)
-    if field in ("telephone1", "mobilephone"):
-        return normalize.phone(value)
+def _normalised(field: str, value: str | None) -> list[str]:
+    """The keys ``value`` may be stored under; none for a missing or junk value."""
+    if field not in codec.KEYED_FIELDS:
+        raise InvalidFieldError("field", f"one of {sorted(codec.KEYED_FIELDS)}", field)
+    if value is None:
+        return []
+    if not isinstance(value, str):
+        raise FieldTypeError("value", "a str or None", value)
     if field == "fullname":
-        first, _, last = value.rpartition(" ")
-        return normalize.person(first, last)
-    if field == "name":
-        return normalize.name(value)
-    raise InvalidFieldError("field", f"one of {sorted(codec.KEYED_FIELDS)}", field)
+        # "Jan van Dyke" is Jan + van Dyke or Jan van + Dyke: try every split.
+        words = value.split()
+        keys = (
+            normalize.person(" ".join(words[:cut]), " ".join(words[cut:]))
+            for cut in range(1, len(words))
+        )
+        return [k for k in dict.fromkeys(keys) if k is not None and _storable(k)]
+    if field == "emailaddress1":
+        key = normalize.email(value)
+    elif field == "name":
+        key = normalize.name(value)
+    else:
+        key = normalize.phone(value)
+    return [] if key is None or not _storable(key) else [key]
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:
@@ -1021,6 +1139,11 @@ def open_store(url: str | None = None, *, migrate_schema: bool = True, echo: boo
     engine = create_engine(parse_url(url), echo=echo)
     try:
         migrate(engine, allowed=migrate_schema)
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        where = engine.url.render_as_string(hide_password=True)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise StoreError(f"cannot open the store at {where}: {reason}") from exc
     except BaseException:
         engine.dispose()
         raise

@@ -79,13 +79,7 @@ def upgrade() -> None:
         sa.Column("given_on", sa.DateTime(), nullable=True),
         sa.Column("explicit", sa.Boolean(), nullable=False),
         sa.Column("confidential", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("consentid", name=op.f("pk_consents")),
-    )
-    op.create_index(
-        op.f("ix_consents_record_type_record_id"),
-        "consents",
-        ["record_type", "record_id"],
-        unique=False,
+        sa.PrimaryKeyConstraint("record_type", "record_id", "consentid", name=op.f("pk_consents")),
     )
     op.create_table(
         "contact_point_consents",
@@ -290,7 +284,6 @@ def downgrade() -> None:
         op.f("ix_contact_point_consents_contact_point"), table_name="contact_point_consents"
     )
     op.drop_table("contact_point_consents")
-    op.drop_index(op.f("ix_consents_record_type_record_id"), table_name="consents")
     op.drop_table("consents")
     op.drop_index(op.f("ix_claims_record_type_record_id"), table_name="claims")
     op.drop_table("claims")
