@@ -156,12 +156,14 @@ def match_keys(record: Record) -> list[tuple[str, str]]:
     return keys
 
 
-def key_rows(record: Record) -> list[dict[str, Any]]:
-    """``match_keys`` rows for ``record``."""
+def key_rows(
+    record: Record, keys: list[tuple[str, str]] | tuple[tuple[str, str], ...] | None = None
+) -> list[dict[str, Any]]:
+    """``match_keys`` rows for ``record`` (``keys``: its match keys, when already computed)."""
     owner = TYPE_NAME[type(record)]
     return [
         {"record_type": owner, "record_id": record.id, "field": field, "key": key}
-        for field, key in dict.fromkeys(match_keys(record))
+        for field, key in dict.fromkeys(match_keys(record) if keys is None else keys)
     ]
 
 

@@ -300,7 +300,11 @@ class Transaction:
         consent_rows = _checked(
             schema.consents, [row for r in records for row in codec.consent_rows(r)]
         )
-        key_rows = _checked(schema.match_keys, [row for r in records for row in codec.key_rows(r)])
+        keys = [tuple(codec.match_keys(r)) for r in records]
+        key_rows = _checked(
+            schema.match_keys,
+            [row for r, k in zip(records, keys, strict=True) for row in codec.key_rows(r, k)],
+        )
         history_rows = _checked(
             schema.history, [row for r in records for row in codec.history_rows(r, 0)]
         )
@@ -311,8 +315,8 @@ class Transaction:
             self._conn.execute(sa.insert(schema.match_keys), key_rows)
         if history_rows:
             self._conn.execute(sa.insert(schema.history), history_rows)
-        for record in records:
-            self._track(record, _loaded_state(record, 1))
+        for record, k in zip(records, keys, strict=True):
+            self._track(record, _Loaded(1, len(record.history), k, record.consents))
 
     def _overwrite(self, record: Record, version: int) -> None:
         """Replace a stored record's values with ``record``'s (an import's update)."""
@@ -347,7 +351,7 @@ class Transaction:
         consent_rows = _checked(schema.consents, codec.consent_rows(record)) if consents else []
         keys = tuple(codec.match_keys(record))
         rekey = rewrite or keys != loaded.keys
-        key_rows = _checked(schema.match_keys, codec.key_rows(record)) if rekey else []
+        key_rows = _checked(schema.match_keys, codec.key_rows(record, keys)) if rekey else []
         events = _checked(schema.history, codec.history_rows(record, loaded.history))
         row["b_id"], row["b_version"] = record.id, loaded.version
         result = self._conn.execute(q.update, row)
@@ -364,7 +368,7 @@ class Transaction:
                 self._conn.execute(sa.insert(schema.match_keys), key_rows)
         if events:
             self._conn.execute(sa.insert(schema.history), events)
-        self._track(record, _loaded_state(record, version))
+        self._track(record, _Loaded(version, len(record.history), keys, record.consents))
         return version
 
     def fire(

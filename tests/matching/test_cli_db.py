@@ -1,0 +1,242 @@
+"""``leadflow db``: upgrade, import and export, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from lifecycle import Lead, LeadStatus
+from matching.cli import SHOWN_REJECTIONS, cli
+from matching.store import open_store
+from matching.store.engine import head_revision
+
+HEADER = ("leadid", "statecode", "statuscode", "lastname", "emailaddress1", "donotemail")
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    """Run ``leadflow ARGS`` in-process."""
+    return CliRunner().invoke(cli, list(args), env={"COLUMNS": "200", **(env or {})})
+
+
+def leads_csv(path: Path, rows: Sequence[Sequence[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return path
+
+
+def good(n: int) -> tuple[str, ...]:
+    return (f"lead-{n}", "0", "1", f"Last{n}", f"lead{n}@contoso.com", "False")
+
+
+def bad(n: int) -> tuple[str, ...]:
+    return (f"lead-{n}", "0", "1", f"Last{n}", "not-an-email", "False")
+
+
+class TestUpgrade:
+    """``leadflow db upgrade`` creates or migrates the schema and says to which revision."""
+
+    def test_upgrade_then_current(self, blank_url: str) -> None:
+        """First run migrates from nothing; the second finds it current."""
+        first = invoke("db", "upgrade", "--db", blank_url)
+        assert first.exit_code == 0, first.output
+        assert f"schema migrated from nothing to revision {head_revision()}" in first.output
+        again = invoke("db", "upgrade", "--db", blank_url)
+        assert again.exit_code == 0, again.output
+        assert f"schema at revision {head_revision()} (already current)" in again.output
+
+    def test_default_database_is_leadflow_db_in_cwd(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Without --db the store is ./leadflow.db."""
+        monkeypatch.chdir(tmp_path)
+        result = invoke("db", "upgrade")
+        assert result.exit_code == 0, result.output
+        assert "sqlite:///leadflow.db: schema migrated" in result.output
+        assert (tmp_path / "leadflow.db").exists()
+
+    @pytest.mark.parametrize(
+        ("url", "message"),
+        [
+            ("mysql://localhost/crm", "'url' must name SQLite or PostgreSQL"),
+            ("postgresql://nobody:s3cret@127.0.0.1:1/crm", "cannot migrate the store at"),
+        ],
+        ids=["unsupported", "unreachable"],
+    )
+    def test_unusable_url_is_one_line(self, url: str, message: str) -> None:
+        """An unusable store is one error line and exit code 1."""
+        result = invoke("db", "upgrade", "--db", url)
+        assert result.exit_code == 1
+        assert result.output.startswith("Error: ")
+        assert message in result.output
+        assert len(result.output.strip().splitlines()) == 1
+        assert "s3cret" not in result.output
+
+    def test_unreachable_store_on_import(self, tmp_path: Path) -> None:
+        """An import into a store that does not answer is one error line, password hidden."""
+        path = leads_csv(tmp_path / "leads.csv", [good(1)])
+        url = "postgresql://nobody:s3cret@127.0.0.1:1/crm"
+        result = invoke("db", "import", "lead", str(path), "--db", url)
+        assert result.exit_code == 1
+        assert result.output.startswith("Error: cannot open the store at postgresql+psycopg://")
+        assert "s3cret" not in result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+
+class TestImport:
+    """``leadflow db import KIND FILE``."""
+
+    def test_good_file(self, store_url: str, tmp_path: Path) -> None:
+        """Every row stored, a summary printed, exit code 0; a rerun stores nothing twice."""
+        path = leads_csv(tmp_path / "leads.csv", [good(n) for n in range(1, 4)])
+        result = invoke("db", "import", "lead", str(path), "--db", store_url, "--batch-size", "2")
+        assert result.exit_code == 0, result.output
+        assert "3 read, 3 inserted, 0 updated, 0 skipped" in result.output
+        assert "2 batches committed" in result.output
+        again = invoke("db", "import", "lead", str(path), "--db", store_url)
+        assert "3 read, 0 inserted, 0 updated, 3 skipped" in again.output
+        with open_store(store_url) as store:
+            assert store.count(Lead) == 3
+
+    def test_rejected_rows_are_listed_and_fail(self, store_url: str, tmp_path: Path) -> None:
+        """Rejected rows listed with line and column, at most SHOWN_REJECTIONS of them;
+        --errors writes them all; exit code 1; the good rows are stored."""
+        count = SHOWN_REJECTIONS + 5
+        path = leads_csv(tmp_path / "leads.csv", [good(0)] + [bad(n) for n in range(1, count + 1)])
+        errors = tmp_path / "out" / "errors.csv"
+        result = invoke(
+            "db", "import", "lead", str(path), "--db", store_url, "--errors", str(errors)
+        )
+        assert result.exit_code == 1
+        assert f"{count} rejected" in result.output
+        assert "line 3, emailaddress1: 'emailaddress1' must be an email address" in result.output
+        assert f"line {SHOWN_REJECTIONS + 2}, emailaddress1" in result.output
+        assert f"line {SHOWN_REJECTIONS + 3}, emailaddress1" not in result.output
+        assert "... and 5 more" in result.output
+        with errors.open(encoding="utf-8", newline="") as file:
+            rows = list(csv.DictReader(file))
+        assert [row["line"] for row in rows] == [str(n) for n in range(3, count + 3)]
+        assert {row["field"] for row in rows} == {"emailaddress1"}
+        with open_store(store_url) as store:
+            assert store.count(Lead) == 1
+
+    def test_hint_for_more_rejections_without_errors_file(self, tmp_path: Path) -> None:
+        """Without --errors, the listing says how to get every rejected row."""
+        path = leads_csv(tmp_path / "leads.csv", [bad(n) for n in range(SHOWN_REJECTIONS + 1)])
+        result = invoke("db", "import", "lead", str(path), "--db", str(tmp_path / "x.db"))
+        assert "... and 1 more (--errors FILE.csv writes them all)" in result.output
+
+    def test_on_existing_update(self, store_url: str, tmp_path: Path) -> None:
+        """--on-existing update rewrites stored records from the file."""
+        invoke(
+            "db", "import", "lead", str(leads_csv(tmp_path / "a.csv", [good(1)])), "--db", store_url
+        )
+        changed = ("lead-1", "Disqualified", "Canceled", "Reyes", "lead1@contoso.com", "True")
+        path = leads_csv(tmp_path / "b.csv", [changed])
+        result = invoke(
+            "db", "import", "lead", str(path), "--db", store_url, "--on-existing", "update"
+        )
+        assert result.exit_code == 0, result.output
+        assert "1 updated" in result.output
+        with open_store(store_url) as store:
+            lead = store.get(Lead, "lead-1")
+        assert (lead.status, lead.lastname, lead.donotemail) == (LeadStatus.CANCELED, "Reyes", True)
+
+    def test_progress_bar_on_a_terminal(self, tmp_path: Path) -> None:
+        """On a terminal the import shows a progress bar and still prints the summary."""
+        path = leads_csv(tmp_path / "leads.csv", [good(n) for n in range(5)])
+        result = invoke(
+            "db",
+            "import",
+            "lead",
+            str(path),
+            "--db",
+            str(tmp_path / "x.db"),
+            env={"FORCE_COLOR": "1"},
+        )
+        assert result.exit_code == 0, result.output
+        assert "5 inserted" in result.stdout
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["person", "FILE"], "Invalid value for '{lead|contact|account}'"),
+            (["lead", "FILE.txt"], "pass --format csv or --format jsonl"),
+            (["lead", "absent.csv"], "does not exist"),
+            (["lead", "FILE", "--on-existing", "merge"], "Invalid value for '--on-existing'"),
+            (["lead", "FILE", "--batch-size", "0"], "Invalid value for '--batch-size'"),
+        ],
+        ids=["kind", "extension", "missing file", "on-existing", "batch size"],
+    )
+    def test_usage_errors(self, tmp_path: Path, args: list[str], message: str) -> None:
+        """Bad arguments are usage errors (exit code 2) and create no database."""
+        path = leads_csv(tmp_path / "leads.csv", [good(1)])
+        (tmp_path / "FILE.txt").write_text(path.read_text())
+        resolved = [
+            str(path) if a == "FILE" else str(tmp_path / a) if "." in a else a for a in args
+        ]
+        result = invoke("db", "import", *resolved, "--db", str(tmp_path / "x.db"))
+        assert result.exit_code == 2
+        assert message in result.output
+        assert not (tmp_path / "x.db").exists()
+
+    def test_format_option_overrides_extension(self, tmp_path: Path) -> None:
+        """--format jsonl reads a .txt file as JSON Lines."""
+        path = tmp_path / "leads.txt"
+        path.write_text('{"leadid": "lead-1", "lastname": "Reyes"}\n', encoding="utf-8")
+        result = invoke(
+            "db", "import", "lead", str(path), "--db", str(tmp_path / "x.db"), "--format", "jsonl"
+        )
+        assert result.exit_code == 0, result.output
+        assert "1 inserted" in result.output
+
+    def test_unreadable_file_is_one_line(self, tmp_path: Path) -> None:
+        """A file that is not UTF-8 is one error line and exit code 1."""
+        path = tmp_path / "leads.csv"
+        path.write_bytes(b"leadid,lastname\r\nlead-1,R\xe9yes\r\n")
+        result = invoke("db", "import", "lead", str(path), "--db", str(tmp_path / "x.db"))
+        assert result.exit_code == 1
+        assert result.output.startswith("Error: ")
+        assert "not UTF-8" in result.output
+
+
+class TestExport:
+    """``leadflow db export KIND FILE``."""
+
+    @pytest.mark.parametrize("suffix", ["csv", "jsonl"])
+    def test_round_trip(self, store_url: str, tmp_path: Path, suffix: str) -> None:
+        """import → export → import into another store → export: the same bytes."""
+        path = leads_csv(tmp_path / "leads.csv", [good(n) for n in range(1, 4)])
+        invoke("db", "import", "lead", str(path), "--db", store_url)
+        first, second = tmp_path / f"first.{suffix}", tmp_path / f"second.{suffix}"
+        result = invoke("db", "export", "lead", str(first), "--db", store_url)
+        assert result.exit_code == 0, result.output
+        assert f"wrote 3 lead records to {first}" in result.output
+        other = str(tmp_path / "other.db")
+        assert invoke("db", "import", "lead", str(first), "--db", other).exit_code == 0
+        assert invoke("db", "export", "lead", str(second), "--db", other).exit_code == 0
+        assert second.read_bytes() == first.read_bytes()
+
+    def test_missing_database(self, tmp_path: Path) -> None:
+        """Exporting from a SQLite file that does not exist fails without creating it."""
+        result = invoke(
+            "db", "export", "contact", str(tmp_path / "out.csv"), "--db", str(tmp_path / "none.db")
+        )
+        assert result.exit_code == 1
+        assert "no database at" in result.output
+        assert not (tmp_path / "none.db").exists()
+        assert not (tmp_path / "out.csv").exists()
+
+    def test_unwritable_file_is_one_line(self, tmp_path: Path) -> None:
+        """A file that cannot be written is one error line and exit code 1."""
+        db = str(tmp_path / "x.db")
+        invoke("db", "upgrade", "--db", db)
+        (tmp_path / "blocker").write_text("a file, not a directory")
+        result = invoke("db", "export", "lead", str(tmp_path / "blocker" / "out.csv"), "--db", db)
+        assert result.exit_code == 1
+        assert result.output.startswith("Error: cannot write")
