@@ -1,0 +1,371 @@
+"""Form submissions: what a handler hands leadflow, and what it gets back.
+
+:class:`Submission` is one validated form post; :class:`SubmissionOutcome` says
+exactly what happened to it. :class:`SubmissionPolicy` is the form's settings as
+data (Dynamics' "Update contacts/leads", "Generate leads without matching", and
+what to do with closed and deleted records). The handler itself is in
+:mod:`matching.handler`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+from lifecycle import Contact, FieldTypeError, InvalidFieldError, Lead, LeadflowError
+from lifecycle.eligibility import FrozenMap
+from matching import normalize
+from matching.scoring import MatchScore
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+class Mode(enum.Enum):
+    """Which records a form updates (Dynamics' "Update contacts/leads")."""
+
+    CONTACTS_AND_LEADS = "contacts-and-leads"
+    ONLY_LEADS = "only-leads"
+    ONLY_CONTACTS = "only-contacts"
+
+
+class OnClosedContact(enum.Enum):
+    """What a submission matching an inactive contact does; the contact is never edited silently."""
+
+    LINK = "link"
+    """Leave it as it is, and link the submission's lead to it (the default)."""
+    REACTIVATE = "reactivate"
+    """Activate it, then update it as an active match."""
+    NEW_CONTACT = "new-contact"
+    """Create a new contact instead."""
+
+
+class OnClosedLead(enum.Enum):
+    """What a submission matching a qualified or disqualified lead does."""
+
+    NEW_LEAD = "new-lead"
+    """Create a new lead for the contact (the default); the closed one is left as it is."""
+    REACTIVATE = "reactivate"
+    """Reactivate the lead (back to Open / New, D5), then update it."""
+    BLOCK = "block"
+    """Create no lead; the outcome says which closed lead blocked it."""
+
+
+class OnTombstoned(enum.Enum):
+    """What a submission from a deleted person's address does (D14)."""
+
+    BLOCK = "block"
+    """Write nothing and report it (the default): a deletion is not undone by a form."""
+    RECREATE = "recreate"
+    """Treat it as a new person."""
+
+
+def _member(kind: type[_E], value: object) -> _E:
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except ValueError:
+        raise InvalidFieldError(kind.__name__, f"one of {[m.value for m in kind]}", value) from None
+
+
+def _mode(value: object) -> Mode:
+    return _member(Mode, value)
+
+
+def _on_closed_contact(value: object) -> OnClosedContact:
+    return _member(OnClosedContact, value)
+
+
+def _on_closed_lead(value: object) -> OnClosedLead:
+    return _member(OnClosedLead, value)
+
+
+def _on_tombstoned(value: object) -> OnTombstoned:
+    return _member(OnTombstoned, value)
+
+
+@attrs.frozen
+class SubmissionPolicy:
+    """How a form treats submissions; plain data, defaults as Dynamics' outbound forms."""
+
+    mode: Mode = attrs.field(default=Mode.CONTACTS_AND_LEADS, converter=_mode)
+    generate_leads_without_matching: bool = False
+    """Always create a new lead (Dynamics' "Generate leads without matching")."""
+    on_closed_contact: OnClosedContact = attrs.field(
+        default=OnClosedContact.LINK, converter=_on_closed_contact
+    )
+    on_closed_lead: OnClosedLead = attrs.field(
+        default=OnClosedLead.NEW_LEAD, converter=_on_closed_lead
+    )
+    on_tombstoned: OnTombstoned = attrs.field(default=OnTombstoned.BLOCK, converter=_on_tombstoned)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values that :meth:`from_dict` reads back."""
+        return {
+            "mode": self.mode.value,
+            "generate_leads_without_matching": self.generate_leads_without_matching,
+            "on_closed_contact": self.on_closed_contact.value,
+            "on_closed_lead": self.on_closed_lead.value,
+            "on_tombstoned": self.on_tombstoned.value,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SubmissionPolicy:
+        """A policy from :meth:`to_dict` values; unknown keys are refused."""
+        unknown = sorted(set(data) - set(attrs.fields_dict(cls)))
+        if unknown:
+            raise InvalidFieldError(
+                "policy", f"keys among {sorted(attrs.fields_dict(cls))}", unknown
+            )
+        flag = data.get("generate_leads_without_matching", False)
+        if not isinstance(flag, bool):
+            raise FieldTypeError("generate_leads_without_matching", "a bool", flag)
+        return cls(**data)
+
+
+class ContactAction(enum.Enum):
+    """What the submission did to a contact."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    MATCHED_CLOSED = "matched-closed"
+    """An inactive contact matched; it was linked but not edited."""
+    NONE = "none"
+
+
+class LeadAction(enum.Enum):
+    """What the submission did to a lead."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    BLOCKED = "blocked"
+    NONE = "none"
+
+
+CONTACT_FIELDS = (
+    "firstname",
+    "lastname",
+    "emailaddress1",
+    "telephone1",
+    "mobilephone",
+    "jobtitle",
+    "address1_line1",
+    "address1_city",
+    "address1_stateorprovince",
+    "address1_postalcode",
+    "address1_country",
+)
+"""Submitted fields a contact takes."""
+
+LEAD_FIELDS = (
+    *CONTACT_FIELDS,
+    "companyname",
+    "subject",
+    "campaignid",
+    "msdyncrm_marketingformid",
+    "msdyncrm_marketingpageid",
+)
+"""Submitted fields a lead takes (its form and page ids included)."""
+
+CONSENT_FIELDS = ("consent_level", "consent_policy")
+"""Consent given on the form: a level 0-5 and the policy text it was given under."""
+
+MAX_EXTRA_FIELDS = 50
+MAX_EXTRA_LENGTH = 4_000
+"""Limits on the fields a form sends that no record takes (kept in the interaction only)."""
+
+
+@attrs.frozen
+class FieldProblem:
+    """Why one submitted field was refused."""
+
+    field: str
+    reason: str
+
+
+class SubmissionRejected(LeadflowError, ValueError):
+    """The submission was refused and nothing was written; ``problems`` names each field."""
+
+    def __init__(self, problems: tuple[FieldProblem, ...]) -> None:
+        self.problems = problems
+        listed = "; ".join(f"{p.field}: {p.reason}" for p in problems)
+        super().__init__(f"submission rejected, nothing written: {listed}")
+
+
+def _check_field(kind: type[Lead] | type[Contact], name: str, value: object) -> str | None:
+    field = attrs.fields_dict(kind)[name]
+    check = field.metadata.get("check")
+    if check is None:
+        return None
+    try:
+        check(None, field, value)
+    except LeadflowError as err:
+        return str(err)
+    return None
+
+
+@attrs.frozen
+class Submission:
+    """One validated form submission: the record fields it carries, consent, and the rest."""
+
+    fields: Mapping[str, str]
+    """Non-blank record fields, by Dataverse logical name."""
+    consent_level: int | None = None
+    consent_policy: str | None = None
+    extra: Mapping[str, Any] = FrozenMap()
+    """Fields no record takes; kept in the interaction payload."""
+    raw: Mapping[str, Any] = FrozenMap()
+    """The submission as given, stored as the interaction's payload."""
+
+    @classmethod
+    def parse(cls, data: object) -> Submission:
+        """Validate a submission; :class:`SubmissionRejected` lists every bad field."""
+        if not isinstance(data, Mapping):
+            raise SubmissionRejected((FieldProblem("submission", "must be a mapping of fields"),))
+        problems: list[FieldProblem] = []
+        fields: dict[str, str] = {}
+        extra: dict[str, Any] = {}
+        level: int | None = None
+        policy: str | None = None
+        for name, value in data.items():
+            if not isinstance(name, str):
+                problems.append(FieldProblem(repr(name), "field names must be text"))
+            elif name in LEAD_FIELDS:
+                if value is None or (isinstance(value, str) and not value.strip()):
+                    continue
+                if not isinstance(value, str):
+                    problems.append(
+                        FieldProblem(name, f"must be text (got {type(value).__name__})")
+                    )
+                    continue
+                problem = _check_field(Lead, name, value)
+                if problem is not None:
+                    problems.append(FieldProblem(name, problem))
+                    continue
+                fields[name] = value.strip()
+            elif name == "consent_level":
+                if value is None:
+                    continue
+                if type(value) is not int or not 0 <= value <= 5:
+                    problems.append(
+                        FieldProblem(name, f"must be a whole number 0-5 (got {value!r})")
+                    )
+                    continue
+                level = value
+            elif name == "consent_policy":
+                if value is not None and (not isinstance(value, str) or len(value) > 200):
+                    problems.append(FieldProblem(name, "must be text of at most 200 characters"))
+                    continue
+                policy = value
+            else:
+                extra[name] = value
+        email = fields.get("emailaddress1")
+        if email is not None and normalize.email(email) is None:
+            problems.append(FieldProblem("emailaddress1", f"is not a usable address ({email!r})"))
+        problems.extend(_extra_problems(extra))
+        if not problems and not _has_identity(fields):
+            problems.append(
+                FieldProblem(
+                    "submission",
+                    "has no usable identity: it needs an email address, a phone number, "
+                    "or a first and last name",
+                )
+            )
+        if problems:
+            raise SubmissionRejected(tuple(problems))
+        return cls(FrozenMap(fields), level, policy, FrozenMap(extra), FrozenMap(dict(data)))
+
+    def values_for(self, kind: type[Lead] | type[Contact]) -> dict[str, str]:
+        """The submitted fields ``kind`` takes."""
+        names = LEAD_FIELDS if kind is Lead else CONTACT_FIELDS
+        return {n: v for n, v in self.fields.items() if n in names}
+
+
+def _extra_problems(extra: Mapping[str, Any]) -> Iterator[FieldProblem]:
+    if len(extra) > MAX_EXTRA_FIELDS:
+        yield FieldProblem(
+            "submission", f"has {len(extra)} unknown fields (at most {MAX_EXTRA_FIELDS})"
+        )
+        return
+    for name, value in extra.items():
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            yield FieldProblem(
+                name, f"must be text, a number or a bool (got {type(value).__name__})"
+            )
+        elif isinstance(value, str) and (len(value) > MAX_EXTRA_LENGTH or "\x00" in value):
+            yield FieldProblem(name, f"must be at most {MAX_EXTRA_LENGTH} characters, without NUL")
+        elif isinstance(value, float) and value != value:
+            yield FieldProblem(name, "must not be NaN")
+
+
+def _has_identity(fields: Mapping[str, str]) -> bool:
+    if normalize.email(fields.get("emailaddress1")) is not None:
+        return True
+    if any(normalize.phone(fields.get(n)) for n in ("telephone1", "mobilephone")):
+        return True
+    return normalize.person(fields.get("firstname"), fields.get("lastname")) is not None
+
+
+@attrs.frozen
+class MatchInfo:
+    """How a record was matched: the strategy, its fields and, for fuzzy strategies, the score."""
+
+    strategy: str
+    fields: tuple[str, ...]
+    score: float | None = None
+    similarities: Mapping[str, float | None] = FrozenMap()
+    via: str = "lookup"
+    """``lookup`` (found by the strategy), ``child-lead`` (a lead of the matched contact) or
+    ``claim`` (created concurrently by another writer for the same key)."""
+
+    @classmethod
+    def of(cls, strategy: str, fields: tuple[str, ...], score: MatchScore, via: str) -> MatchInfo:
+        fuzzy = any(f.method.value != "exact" for f in score.fields)
+        return cls(
+            strategy,
+            fields,
+            score.score if fuzzy else None,
+            score.similarities if fuzzy else FrozenMap(),
+            via,
+        )
+
+
+@attrs.frozen
+class ProbableDuplicate:
+    """A record that also matched but lost to a more recently modified one (D3)."""
+
+    record_type: str
+    record_id: str
+    modifiedon: dt.datetime | None
+
+
+@attrs.frozen
+class Notice:
+    """Something the caller should know; ``code`` is stable, ``text`` explains it."""
+
+    code: str
+    text: str
+
+
+@attrs.frozen
+class SubmissionOutcome:
+    """Exactly what one submission did."""
+
+    contact_action: ContactAction
+    lead_action: LeadAction
+    contact_id: str | None = None
+    lead_id: str | None = None
+    interaction_id: str | None = None
+    contact_match: MatchInfo | None = None
+    lead_match: MatchInfo | None = None
+    duplicates: tuple[ProbableDuplicate, ...] = ()
+    warnings: tuple[Notice, ...] = ()
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The warnings' codes."""
+        return tuple(w.code for w in self.warnings)
