@@ -1,10 +1,11 @@
 """leadflow's data side: the record store (SQLite embedded, PostgreSQL for production),
 bulk import and export, normalisation into match keys, match strategies and their
-scoring, and the ``leadflow`` command line.
+scoring, the form-submission handler, and the ``leadflow`` command line.
 
 ``matching`` builds on :mod:`lifecycle`; ``lifecycle`` never imports ``matching``.
 """
 
+from matching.handler import SubmissionHandler
 from matching.scoring import FieldScore, MatchScore, Method, score_pair, similarity
 from matching.store import (
     ConflictError,
@@ -43,6 +44,22 @@ from matching.strategies import (
     StrategyError,
     Target,
 )
+from matching.submissions import (
+    ContactAction,
+    FieldProblem,
+    LeadAction,
+    MatchInfo,
+    Mode,
+    Notice,
+    OnClosedContact,
+    OnClosedLead,
+    OnTombstoned,
+    ProbableDuplicate,
+    Submission,
+    SubmissionOutcome,
+    SubmissionPolicy,
+    SubmissionRejected,
+)
 
 __all__ = [
     "CONTACT_BY_EMAIL",
@@ -52,14 +69,24 @@ __all__ = [
     "LEAD_FUZZY",
     "PRESETS",
     "ConflictError",
+    "ContactAction",
+    "FieldProblem",
     "FieldScore",
     "FuzzyRule",
     "ImportFileError",
     "ImportReport",
     "Interaction",
+    "LeadAction",
+    "MatchInfo",
     "MatchScore",
     "MatchStrategy",
     "Method",
+    "Mode",
+    "Notice",
+    "OnClosedContact",
+    "OnClosedLead",
+    "OnTombstoned",
+    "ProbableDuplicate",
     "RecordNotFound",
     "RowError",
     "SchemaVersionError",
@@ -67,6 +94,11 @@ __all__ = [
     "StoreConfigError",
     "StoreError",
     "StrategyError",
+    "Submission",
+    "SubmissionHandler",
+    "SubmissionOutcome",
+    "SubmissionPolicy",
+    "SubmissionRejected",
     "Target",
     "Tombstone",
     "TombstonedError",

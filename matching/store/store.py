@@ -39,6 +39,7 @@ from matching import normalize
 from matching.store import codec, schema
 from matching.store.engine import READ_ONLY, create_engine, migrate, parse_url
 from matching.store.errors import ConflictError, RecordNotFound, StoreError, TombstonedError
+from matching.store.prepared import Prepared
 from matching.store.values import Interaction, Tombstone
 
 R = TypeVar("R", bound=Record)
@@ -125,21 +126,28 @@ class Transaction:
         rows: dict[str, Mapping[Any, Any]] = {}
         consents: dict[str, list[Any]] = {}
         events: dict[str, list[HistoryEvent]] = {}
-        execute = self._conn.execute
+        conn, execute = self._conn, self._conn.execute
         for chunk in _chunks(ids):
-            one = len(chunk) == 1
-            params: dict[str, Any] = {"id": chunk[0]} if one else {"ids": chunk}
-            for row in execute(q.row if one else q.rows, params).mappings():
-                rows[row[q.pk]] = row
-            found = [i for i in chunk if i in rows]
-            if not found:
-                continue
-            if not one:
-                params = {"ids": found}
-            for row in execute(q.consent if one else q.consents, params).mappings():
-                consents.setdefault(row["record_id"], []).append(codec.build_consent(row))
-            for row in execute(q.event if one else q.events, params).mappings():
-                events.setdefault(row["record_id"], []).append(codec.build_event(kind, row))
+            if len(chunk) == 1:
+                one = {"id": chunk[0]}
+                read: Iterable[Mapping[Any, Any]] = q.row.mappings(conn, one)
+                rows.update((row[q.pk], row) for row in read)
+                if chunk[0] not in rows:
+                    continue
+                consent_rows: Iterable[Mapping[Any, Any]] = q.consent.mappings(conn, one)
+                event_rows: Iterable[Mapping[Any, Any]] = q.event.mappings(conn, one)
+            else:
+                read = execute(q.rows, {"ids": chunk}).mappings()
+                rows.update((row[q.pk], row) for row in read)
+                found = {"ids": [i for i in chunk if i in rows]}
+                if not found["ids"]:
+                    continue
+                consent_rows = execute(q.consents, found).mappings()
+                event_rows = execute(q.events, found).mappings()
+            for consent in consent_rows:
+                consents.setdefault(consent["record_id"], []).append(codec.build_consent(consent))
+            for event in event_rows:
+                events.setdefault(event["record_id"], []).append(codec.build_event(kind, event))
         records: list[R] = []
         for record_id in ids:
             stored = rows.get(record_id)
@@ -164,8 +172,8 @@ class Transaction:
             raise FieldTypeError("record_id", "a record id (str)", record_id)
         if not _storable(record_id):
             return None
-        version: int | None = self._conn.execute(q.version, {"id": record_id}).scalar()
-        return version
+        found = q.version.rows(self._conn, {"id": record_id})
+        return int(found[0][0]) if found else None
 
     def lookup(
         self, kind: type[Record], field: str, key: str
@@ -179,8 +187,7 @@ class Transaction:
             raise FieldTypeError("key", "a normalised key (str)", key)
         if not _storable(key):
             return []
-        rows = self._conn.execute(q.lookup, {"field": field, "key": key})
-        return [(row[0], row[1]) for row in rows]
+        return [(row[0], row[1]) for row in q.lookup.rows(self._conn, {"field": field, "key": key})]
 
     def child_ids(self, kind: type[Record], field: str, parent_id: str) -> list[str]:
         """Ids of the ``kind`` records whose reference ``field`` is ``parent_id``, newest first
@@ -189,13 +196,7 @@ class Transaction:
             raise InvalidFieldError("field", f"one of {list(_PARENT_FIELDS.get(kind, ()))}", field)
         if not _storable(parent_id):
             return []
-        table = schema.RECORD_TABLES[kind]
-        pk = table.c[schema.PRIMARY_KEY[kind]]
-        rows = self._conn.execute(
-            sa.select(pk)
-            .where(table.c[field] == parent_id)
-            .order_by(table.c.modifiedon.desc().nulls_last(), pk)
-        )
+        rows = _queries(kind).children[field].rows(self._conn, {"id": parent_id})
         return [row[0] for row in rows]
 
     def find(self, kind: type[R], field: str, value: str) -> list[R]:
@@ -308,13 +309,11 @@ class Transaction:
         history_rows = _checked(
             schema.history, [row for r in records for row in codec.history_rows(r, 0)]
         )
-        self._conn.execute(sa.insert(table), record_rows)
-        if consent_rows:
-            self._conn.execute(sa.insert(schema.consents), consent_rows)
-        if key_rows:
-            self._conn.execute(sa.insert(schema.match_keys), key_rows)
-        if history_rows:
-            self._conn.execute(sa.insert(schema.history), history_rows)
+        conn = self._conn
+        _queries(kind).insert.run_many(conn, record_rows)
+        _INSERT_CONSENT.run_many(conn, consent_rows)
+        _INSERT_KEY.run_many(conn, key_rows)
+        _INSERT_EVENT.run_many(conn, history_rows)
         for record, k in zip(records, keys, strict=True):
             self._track(record, _Loaded(1, len(record.history), k, record.consents))
 
@@ -354,20 +353,17 @@ class Transaction:
         key_rows = _checked(schema.match_keys, codec.key_rows(record, keys)) if rekey else []
         events = _checked(schema.history, codec.history_rows(record, loaded.history))
         row["b_id"], row["b_version"] = record.id, loaded.version
-        result = self._conn.execute(q.update, row)
-        if result.rowcount != 1:
+        conn = self._conn
+        if q.update.run(conn, row) != 1:
             raise ConflictError(name, record.id, loaded.version, self.version_of(kind, record.id))
         owner = {"id": record.id}
         if consents:
-            self._conn.execute(q.drop_consents, owner)
-            if consent_rows:
-                self._conn.execute(sa.insert(schema.consents), consent_rows)
+            q.drop_consents.run(conn, owner)
+            _INSERT_CONSENT.run_many(conn, consent_rows)
         if rekey:
-            self._conn.execute(q.drop_keys, owner)
-            if key_rows:
-                self._conn.execute(sa.insert(schema.match_keys), key_rows)
-        if events:
-            self._conn.execute(sa.insert(schema.history), events)
+            q.drop_keys.run(conn, owner)
+            _INSERT_KEY.run_many(conn, key_rows)
+        _INSERT_EVENT.run_many(conn, events)
         self._track(record, _Loaded(version, len(record.history), keys, record.consents))
         return version
 
@@ -510,28 +506,19 @@ class Transaction:
             "record_id": record.id,
         }
         _checked(c, [values])
-        won = self._conn.execute(
-            _insert_ignore(self._conn, c, ["strategy", "key"])
-            .values(values)
-            .returning(c.c.record_id)
-        ).scalar()
-        if won is not None:
-            return str(won)
+        won = _CLAIM[self._conn.dialect.name].rows(self._conn, values)
+        if won:
+            return str(won[0][0])
         holder = self.claimed(strategy, key)
         assert holder is not None
         return holder[1]
 
     def claimed(self, strategy: str, key: str) -> tuple[str, str] | None:
         """``(record_type, record_id)`` holding ``(strategy, key)``, if any."""
-        c = schema.claims
         if not (_storable(strategy) and _storable(key)):
             return None
-        row = self._conn.execute(
-            sa.select(c.c.record_type, c.c.record_id).where(
-                c.c.strategy == strategy, c.c.key == key
-            )
-        ).first()
-        return None if row is None else (row[0], row[1])
+        rows = _CLAIMED.rows(self._conn, {"strategy": strategy, "key": key})
+        return (rows[0][0], rows[0][1]) if rows else None
 
     # --- tombstones, suppressions, contact-point consents, interactions -----------------
 
@@ -540,15 +527,13 @@ class Transaction:
         key = normalize.email(address)
         if key is None:
             return None
-        t = schema.tombstones
-        row = self._conn.execute(
-            sa.select(t)
-            .where(t.c.email_digest == codec.digest(key))
-            .order_by(t.c.deletedon.desc(), t.c.id.desc())
-        ).first()
-        if row is None:
+        rows = _TOMBSTONE.mappings(self._conn, {"digest": codec.digest(key)})
+        if not rows:
             return None
-        return Tombstone(row.record_type, row.record_id, row.deletedon, row.reason, row.actor)
+        row = rows[0]
+        return Tombstone(
+            row["record_type"], row["record_id"], row["deletedon"], row["reason"], row["actor"]
+        )
 
     def tombstoned(self, records: Iterable[Record]) -> dict[str, Tombstone]:
         """Which of ``records`` (by id) carry the email of a deleted record (D14)."""
@@ -600,17 +585,27 @@ class Transaction:
         s = schema.suppressions
         entries: list[Suppression] = []
         by_digest = {codec.digest(k): k for k in keys}
-        for chunk in _chunks(list(by_digest)):
-            for row in self._conn.execute(sa.select(s).where(s.c.address_digest.in_(chunk))):
-                entries.append(
-                    Suppression(
-                        address=row.address or by_digest[row.address_digest],
-                        reason=SuppressionReason(row.reason),
-                        since=row.since,
-                        until=row.until,
-                        sending_account=row.sending_account,
-                    )
+        digests = list(by_digest)
+        if len(digests) == 1:
+            found = _SUPPRESSIONS.mappings(self._conn, {"digest": digests[0]})
+        else:
+            found = [
+                dict(row)
+                for chunk in _chunks(digests)
+                for row in self._conn.execute(
+                    sa.select(s).where(s.c.address_digest.in_(chunk))
+                ).mappings()
+            ]
+        for row in found:
+            entries.append(
+                Suppression(
+                    address=row["address"] or by_digest[row["address_digest"]],
+                    reason=SuppressionReason(row["reason"]),
+                    since=row["since"],
+                    until=row["until"],
+                    sending_account=row["sending_account"],
                 )
+            )
         return SuppressionList(entries)
 
     def record_contact_point_consent(self, consent: ContactPointConsent) -> None:
@@ -670,7 +665,7 @@ class Transaction:
             "pageid": interaction.pageid,
             "payload": None if payload is None else json.dumps(payload, ensure_ascii=False),
         }
-        self._conn.execute(sa.insert(i).values(_checked_one(i, values)))
+        _INSERT_INTERACTION.run(self._conn, _checked_one(i, values))
 
     def interactions(
         self, *, contactid: str | None = None, leadid: str | None = None
@@ -728,17 +723,19 @@ class _Queries:
     """Statements built once per record type; building one costs more than running it."""
 
     pk: str
-    row: sa.Select[Any]
+    row: Prepared
     rows: sa.Select[Any]
-    consent: sa.Select[Any]
+    consent: Prepared
     consents: sa.Select[Any]
-    event: sa.Select[Any]
+    event: Prepared
     events: sa.Select[Any]
-    version: sa.Select[Any]
-    lookup: Any
-    update: sa.Update
-    drop_consents: sa.Delete
-    drop_keys: sa.Delete
+    version: Prepared
+    lookup: Prepared
+    children: dict[str, Prepared]
+    insert: Prepared
+    update: Prepared
+    drop_consents: Prepared
+    drop_keys: Prepared
 
 
 _QUERIES: dict[type[Record], _Queries] = {}
@@ -760,30 +757,91 @@ def _build_queries(kind: type[Record]) -> _Queries:
     c, h, k = schema.consents, schema.history, schema.match_keys
     consents = sa.select(c).order_by(c.c.record_id, c.c.position)
     events = sa.select(h).order_by(h.c.record_id, h.c.seq)
+    newest_first = (table.c.modifiedon.desc().nulls_last(), pk)
     return _Queries(
         pk=pk.name,
-        row=sa.select(table).where(pk == one),
+        row=Prepared(sa.select(table).where(pk == one)),
         rows=sa.select(table).where(pk.in_(many)),
-        consent=consents.where(c.c.record_type == name, c.c.record_id == one),
+        consent=Prepared(consents.where(c.c.record_type == name, c.c.record_id == one)),
         consents=consents.where(c.c.record_type == name, c.c.record_id.in_(many)),
-        event=events.where(h.c.record_type == name, h.c.record_id == one),
+        event=Prepared(events.where(h.c.record_type == name, h.c.record_id == one)),
         events=events.where(h.c.record_type == name, h.c.record_id.in_(many)),
-        version=sa.select(table.c.version).where(pk == one),
-        lookup=sa.select(pk, table.c.modifiedon)
-        .join(k, sa.and_(k.c.record_id == pk, k.c.record_type == name))
-        .where(k.c.field == sa.bindparam("field"), k.c.key == sa.bindparam("key"))
-        .order_by(table.c.modifiedon.desc().nulls_last(), pk),
-        update=sa.update(table).where(
-            pk == sa.bindparam("b_id"), table.c.version == sa.bindparam("b_version")
+        version=Prepared(sa.select(table.c.version).where(pk == one)),
+        lookup=Prepared(
+            sa.select(pk, table.c.modifiedon)
+            .join(k, sa.and_(k.c.record_id == pk, k.c.record_type == name))
+            .where(k.c.field == sa.bindparam("field"), k.c.key == sa.bindparam("key"))
+            .order_by(*newest_first)
         ),
-        drop_consents=sa.delete(c).where(c.c.record_type == name, c.c.record_id == one),
-        drop_keys=sa.delete(k).where(k.c.record_type == name, k.c.record_id == one),
+        children={
+            field: Prepared(sa.select(pk).where(table.c[field] == one).order_by(*newest_first))
+            for field in _parent_fields(kind)
+        },
+        insert=_insert_all(table),
+        update=Prepared(
+            sa.update(table)
+            .where(pk == sa.bindparam("b_id"), table.c.version == sa.bindparam("b_version"))
+            .values({c.name: sa.bindparam(c.name) for c in table.c if c is not pk})
+        ),
+        drop_consents=Prepared(sa.delete(c).where(c.c.record_type == name, c.c.record_id == one)),
+        drop_keys=Prepared(sa.delete(k).where(k.c.record_type == name, k.c.record_id == one)),
     )
 
 
+def _parent_fields(kind: type[Record]) -> tuple[str, ...]:
+    columns = schema.field_columns(kind)
+    return tuple(
+        f for f in ("parentcontactid", "parentaccountid", "parentcustomerid") if f in columns
+    )
+
+
+def _insert_all(table: sa.Table) -> Prepared:
+    """An insert of every column but an autoincremented id."""
+    columns = [c.name for c in table.c if not (c.primary_key and c.autoincrement is True)]
+    return Prepared(sa.insert(table).values({name: sa.bindparam(name) for name in columns}))
+
+
+_INSERT_CONSENT = _insert_all(schema.consents)
+_INSERT_KEY = _insert_all(schema.match_keys)
+_INSERT_EVENT = _insert_all(schema.history)
+_INSERT_INTERACTION = _insert_all(schema.interactions)
+_TOMBSTONE = Prepared(
+    sa.select(schema.tombstones)
+    .where(schema.tombstones.c.email_digest == sa.bindparam("digest"))
+    .order_by(schema.tombstones.c.deletedon.desc(), schema.tombstones.c.id.desc())
+    .limit(1)
+)
+_SUPPRESSIONS = Prepared(
+    sa.select(schema.suppressions).where(
+        schema.suppressions.c.address_digest == sa.bindparam("digest")
+    )
+)
+_CLAIMED = Prepared(
+    sa.select(schema.claims.c.record_type, schema.claims.c.record_id).where(
+        schema.claims.c.strategy == sa.bindparam("strategy"),
+        schema.claims.c.key == sa.bindparam("key"),
+    )
+)
+
+
+def _claim_statement(dialect: str) -> Prepared:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    c = schema.claims
+    return Prepared(
+        module.insert(c)
+        .values({n: sa.bindparam(n) for n in ("strategy", "key", "record_type", "record_id")})
+        .on_conflict_do_nothing(index_elements=["strategy", "key"])
+        .returning(c.c.record_id)
+    )
+
+
+_CLAIM = {name: _claim_statement(name) for name in ("sqlite", "postgresql")}
+
+
 _PARENT_FIELDS: dict[type[Record], tuple[str, ...]] = {
-    kind: tuple(f for f in ("parentcontactid", "parentaccountid", "parentcustomerid") if f in cols)
-    for kind, cols in ((k, schema.field_columns(k)) for k in schema.RECORD_TABLES)
+    kind: _parent_fields(kind) for kind in schema.RECORD_TABLES
 }
 
 
@@ -887,16 +945,6 @@ def _normalised(field: str, value: str | None) -> list[str]:
 def _chunks(items: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(items), _IN_CHUNK):
         yield items[start : start + _IN_CHUNK]
-
-
-def _insert_ignore(conn: Connection, table: sa.Table, keys: list[str]) -> Any:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=keys)
-    from sqlalchemy.dialects import sqlite
-
-    return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
 
 
 class Store:
