@@ -29,7 +29,8 @@ from lifecycle.clock import Clock, require_aware, system_clock
 from lifecycle.eligibility import consent_level_at
 from matching import normalize
 from matching.scoring import MatchScore
-from matching.store import ConflictError, Interaction, Store, Transaction
+from matching.store import ConflictError, Interaction, RecordNotFound, Store, Transaction
+from matching.store.values import Candidate
 from matching.strategies import CONTACT_BY_EMAIL, LEAD_BY_EMAIL_AND_PAGE, MatchStrategy, Target
 from matching.submissions import (
     ContactAction,
@@ -206,27 +207,25 @@ class _Run:
     # --- finding ---------------------------------------------------------------------------
 
     def _find(
-        self, kind: type[P], strategy: MatchStrategy, values: Mapping[str, Any]
-    ) -> list[tuple[P, MatchScore]]:
-        ids: list[str] = []
-        for field, key in strategy.blocking_keys(values):
-            ids.extend(record_id for record_id, _ in self.tx.lookup(kind, field, key))
-        return self._scored(kind, strategy, values, ids)
+        self, kind: type[Record], strategy: MatchStrategy, values: Mapping[str, Any]
+    ) -> list[tuple[Candidate, MatchScore]]:
+        keys = strategy.blocking_keys(values)
+        found = self.tx.candidates(kind, keys, limit=strategy.max_candidates) if keys else []
+        return _scored(strategy, values, found)
 
-    def _scored(
-        self, kind: type[P], strategy: MatchStrategy, values: Mapping[str, Any], ids: list[str]
-    ) -> list[tuple[P, MatchScore]]:
-        if not ids:
-            return []
-        scored = [(r, strategy.match(values, RecordValues(r))) for r in self.tx.get_many(kind, ids)]
-        matched = [(r, s) for r, s in scored if s.matched]
-        matched.sort(key=lambda pair: (pair[0].modifiedon or _EPOCH, pair[0].id), reverse=True)
-        return matched
-
-    def _winner(self, matches: list[tuple[P, MatchScore]], type_name: str) -> tuple[P, MatchScore]:
-        for record, _ in matches[1:]:
-            self.duplicates.append(ProbableDuplicate(type_name, record.id, record.modifiedon))
-        return matches[0]
+    def _winner(
+        self, kind: type[P], matches: list[tuple[Candidate, MatchScore]]
+    ) -> tuple[P, MatchScore]:
+        """The most recently modified match, loaded; the others are probable duplicates (D3)."""
+        for candidate, _ in matches[1:]:
+            self.duplicates.append(
+                ProbableDuplicate(candidate.record_type, candidate.id, candidate.modifiedon)
+            )
+        winner, score = matches[0]
+        try:
+            return self.tx.get(kind, winner.id), score
+        except RecordNotFound:
+            raise ConflictError(winner.record_type, winner.id, 0, None) from None
 
     # --- contacts ---------------------------------------------------------------------------
 
@@ -236,7 +235,7 @@ class _Run:
         matches = self._find(Contact, strategy, values)
         if not matches:
             return self._create_contact(strategy, values, claim=True)
-        contact, score = self._winner(matches, "contact")
+        contact, score = self._winner(Contact, matches)
         info = MatchInfo.of(strategy.name, strategy.fields, score, "lookup")
         if not contact.is_active:
             rule = self.policy.on_closed_contact
@@ -289,18 +288,20 @@ class _Run:
         values = self.sub.values_for(Lead)
         if self.policy.generate_leads_without_matching:
             return self._create_lead(strategy, values, contact, claim=False)
-        matches: list[tuple[Lead, MatchScore]] = []
+        matches: list[tuple[Candidate, MatchScore]] = []
         via = "lookup"
         if contact is not None:
-            children = self.tx.child_ids(Lead, "parentcontactid", contact.id)
-            matches = self._scored(Lead, strategy, values, children)
+            children = self.tx.children(
+                Lead, "parentcontactid", contact.id, limit=strategy.max_candidates
+            )
+            matches = _scored(strategy, values, children)
             via = "child-lead"
         if not matches:
             matches = self._find(Lead, strategy, values)
             via = "lookup"
         if not matches:
             return self._create_lead(strategy, values, contact, claim=True)
-        lead, score = self._winner(matches, "lead")
+        lead, score = self._winner(Lead, matches)
         info = MatchInfo.of(strategy.name, strategy.fields, score, via)
         if not lead.is_active:
             rule = self.policy.on_closed_lead
@@ -383,6 +384,14 @@ class _Run:
             at=self.at,
         )
         return True
+
+
+def _scored(
+    strategy: MatchStrategy, values: Mapping[str, Any], candidates: list[Candidate]
+) -> list[tuple[Candidate, MatchScore]]:
+    """The candidates the strategy matches, with their scores, newest first as given."""
+    scored = ((c, strategy.match(values, c.values)) for c in candidates)
+    return [(c, s) for c, s in scored if s.matched]
 
 
 def _payload(raw: Mapping[str, Any]) -> dict[str, Any]:

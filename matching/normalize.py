@@ -25,6 +25,7 @@ Decisions where real data forces a choice:
 
 from __future__ import annotations
 
+import functools
 import re
 from itertools import pairwise
 from typing import Any
@@ -56,6 +57,10 @@ __all__ = [
 
 DEFAULT_REGION = "US"
 """Region assumed for phone numbers written without a country code."""
+
+_CACHED_KEYS = 16_384
+"""Keys remembered per normaliser: one submission normalises the same address, phones and
+names several times (screening, lookup, scoring, stored keys), and a normaliser is pure."""
 
 
 class NormalisationError(LeadflowError, ValueError):
@@ -103,6 +108,11 @@ def email(value: object) -> str | None:
     """The key of an email address: trimmed, casefolded, domain in IDNA (punycode).
 
     ``None`` unless shaped like ``local@domain.tld``, or when a placeholder."""
+    return _email(str(value)) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=_CACHED_KEYS)
+def _email(value: str) -> str | None:
     cleaned = clean(value)
     if cleaned is None:
         return None
@@ -192,6 +202,11 @@ def phone(value: object, region: str = DEFAULT_REGION) -> str | None:
     leading ``00`` also reads as ``+`` where the region dials abroad otherwise. ``None``
     unless a complete possible number, or when its digits are a placeholder."""
     known = _region(region)
+    return _phone(str(value), known) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=_CACHED_KEYS)
+def _phone(value: str, known: str) -> str | None:
     cleaned = clean(value)
     if cleaned is None:
         return None
@@ -231,6 +246,11 @@ def _placeholder_digits(digits: str) -> bool:
 def name(value: object) -> str | None:
     """A name part as a key: NFKC, casefolded, accents folded, apostrophes deleted, other
     punctuation a space, ``&`` as ``and``, one space between words; placeholders missing."""
+    return _name(str(value)) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=_CACHED_KEYS)
+def _name(value: str) -> str | None:
     key = " ".join(words_of(value))
     return None if _placeholder(key, _PLACEHOLDER_NAMES, _REPEATED_LETTER) else key
 

@@ -450,8 +450,11 @@ _STRATEGY_KEYS = (
     "blocking",
     "shared_missing",
     "normalizers",
+    "max_candidates",
 )
 _STRATEGY_REQUIRED = ("name", "target")
+MAX_CANDIDATES = 100
+"""Default of :attr:`MatchStrategy.max_candidates`."""
 
 
 @attrs.frozen
@@ -471,6 +474,11 @@ class MatchStrategy:
     normaliser of some fields (names from :data:`NORMALIZERS`), e.g.
     ``{"emailaddress1": "email_canonical"}``.
 
+    ``max_candidates`` bounds the records one blocking key brings in (the most
+    recently modified first): a full-name block of a common name can hold thousands,
+    and a submission must not score them all; the email and phone blocks still find
+    an older record with the same address.
+
     Every field accepts plain values as well (``target="lead"``, rules as mappings),
     and bad values raise one :class:`StrategyError` listing every problem.
     """
@@ -483,6 +491,7 @@ class MatchStrategy:
     blocking: tuple[str, ...] = ()
     shared_missing: tuple[str, ...] = ()
     normalizers: Mapping[str, str] = FrozenMap()
+    max_candidates: int = MAX_CANDIDATES
     _normalise: tuple[tuple[str, Callable[[Values], object], Normalizer], ...] = attrs.field(
         init=False, repr=False, eq=False
     )
@@ -510,6 +519,9 @@ class MatchStrategy:
                 "normalizers", "a mapping of field names to normaliser names", normalizers
             )
             normalizers = None
+        cap = raw["max_candidates"]
+        if type(cap) is not int or cap < 1:
+            problems.must("max_candidates", "a whole number of at least 1", cap)
         label = name if isinstance(name, str) and name.strip() else None
         if (
             target is not None
@@ -621,6 +633,7 @@ class MatchStrategy:
             "blocking": list(self.blocking),
             "shared_missing": list(self.shared_missing),
             "normalizers": dict(self.normalizers),
+            "max_candidates": self.max_candidates,
         }
 
     @classmethod

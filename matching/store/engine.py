@@ -2,7 +2,8 @@
 
 SQLite (the embedded default) runs in WAL mode, with every write transaction
 started ``BEGIN IMMEDIATE`` so concurrent writers queue on the lock instead of
-failing half-way; reads start a plain deferred ``BEGIN``. PostgreSQL uses psycopg.
+failing half-way; reads start a plain deferred ``BEGIN``. Its WAL is checkpointed
+in the background (:mod:`matching.store.checkpoint`). PostgreSQL uses psycopg.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import StaticPool
 
+from matching.store.checkpoint import WAL_SIZE_LIMIT, Checkpointer
 from matching.store.errors import SchemaVersionError, StoreConfigError
 
 DEFAULT_PATH = "leadflow.db"
@@ -78,11 +80,25 @@ def create_engine(url: URL, *, echo: bool = False) -> Engine:
     return engine
 
 
+_CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, Checkpointer] = weakref.WeakKeyDictionary()
+
+
+def close_engine(engine: Engine) -> None:
+    """Release an engine's connections and stop its background checkpoints."""
+    checkpointer = _CHECKPOINTERS.pop(engine, None)
+    if checkpointer is not None:
+        checkpointer.close()
+    engine.dispose()
+
+
 def _sqlite_engine(url: URL, echo: bool) -> Engine:
     memory = url.database in (None, "", ":memory:")
+    checkpointer: Checkpointer | None = None
     if not memory:
         assert url.database is not None
-        Path(url.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(url.database).expanduser().resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        checkpointer = Checkpointer(str(path))
     engine = sa.create_engine(
         url,
         echo=echo,
@@ -97,6 +113,8 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         if not memory:
             _use_wal(cursor)
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
+            cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -104,6 +122,14 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
     def _begin(connection: Connection) -> None:
         read = connection.get_execution_options().get(READ_ONLY, False)
         connection.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+
+    if checkpointer is not None:
+        _CHECKPOINTERS[engine] = checkpointer
+        weakref.finalize(engine, checkpointer.close, None)
+
+        @sa.event.listens_for(engine, "commit")
+        def _commit(connection: Connection) -> None:
+            checkpointer.committed()
 
     return engine
 

@@ -37,10 +37,10 @@ from lifecycle import (
 from lifecycle.clock import require_aware
 from matching import normalize
 from matching.store import codec, schema
-from matching.store.engine import READ_ONLY, create_engine, migrate, parse_url
+from matching.store.engine import READ_ONLY, close_engine, create_engine, migrate, parse_url
 from matching.store.errors import ConflictError, RecordNotFound, StoreError, TombstonedError
 from matching.store.prepared import Prepared
-from matching.store.values import Interaction, Tombstone
+from matching.store.values import Candidate, Interaction, Tombstone
 
 R = TypeVar("R", bound=Record)
 OnExisting = Literal["error", "skip", "update"]
@@ -198,6 +198,42 @@ class Transaction:
             return []
         rows = _queries(kind).children[field].rows(self._conn, {"id": parent_id})
         return [row[0] for row in rows]
+
+    def candidates(
+        self, kind: type[Record], keys: Iterable[tuple[str, str]], *, limit: int = 100
+    ) -> list[Candidate]:
+        """The ``kind`` records stored under any of ``keys`` (``(keyed field, normalised
+        key)`` pairs), at most ``limit`` per key, each once, most recently modified first."""
+        q = _queries(kind)
+        if type(limit) is not int or limit < 1:
+            raise InvalidFieldError("limit", "a whole number of at least 1", limit)
+        found: dict[str, Candidate] = {}
+        for field, key in keys:
+            if field not in codec.KEYED_FIELDS:
+                raise InvalidFieldError("field", f"one of {sorted(codec.KEYED_FIELDS)}", field)
+            if not isinstance(key, str):
+                raise FieldTypeError("key", "a normalised key (str)", key)
+            if _storable(key):
+                params = {"field": field, "key": key, "limit": limit}
+                for row in q.candidates.mappings(self._conn, params):
+                    found.setdefault(row[q.pk], _candidate(kind, q.pk, row))
+        return _newest_first(found.values())
+
+    def children(
+        self, kind: type[Record], field: str, parent_id: str, *, limit: int = 100
+    ) -> list[Candidate]:
+        """The ``kind`` records whose reference ``field`` is ``parent_id``, at most ``limit``,
+        most recently modified first (a contact's leads: ``children(Lead, "parentcontactid",
+        contact_id)``)."""
+        if field not in _PARENT_FIELDS.get(kind, ()):
+            raise InvalidFieldError("field", f"one of {list(_PARENT_FIELDS.get(kind, ()))}", field)
+        if type(limit) is not int or limit < 1:
+            raise InvalidFieldError("limit", "a whole number of at least 1", limit)
+        if not _storable(parent_id):
+            return []
+        q = _queries(kind)
+        rows = q.child_rows[field].mappings(self._conn, {"id": parent_id, "limit": limit})
+        return [_candidate(kind, q.pk, row) for row in rows]
 
     def find(self, kind: type[R], field: str, value: str) -> list[R]:
         """The ``kind`` records whose ``field`` normalises to the same key as ``value``."""
@@ -731,7 +767,9 @@ class _Queries:
     events: sa.Select[Any]
     version: Prepared
     lookup: Prepared
+    candidates: Prepared
     children: dict[str, Prepared]
+    child_rows: dict[str, Prepared]
     insert: Prepared
     update: Prepared
     drop_consents: Prepared
@@ -773,8 +811,24 @@ def _build_queries(kind: type[Record]) -> _Queries:
             .where(k.c.field == sa.bindparam("field"), k.c.key == sa.bindparam("key"))
             .order_by(*newest_first)
         ),
+        candidates=Prepared(
+            sa.select(table)
+            .join(k, sa.and_(k.c.record_id == pk, k.c.record_type == name))
+            .where(k.c.field == sa.bindparam("field"), k.c.key == sa.bindparam("key"))
+            .order_by(*newest_first)
+            .limit(sa.bindparam("limit"))
+        ),
         children={
             field: Prepared(sa.select(pk).where(table.c[field] == one).order_by(*newest_first))
+            for field in _parent_fields(kind)
+        },
+        child_rows={
+            field: Prepared(
+                sa.select(table)
+                .where(table.c[field] == one)
+                .order_by(*newest_first)
+                .limit(sa.bindparam("limit"))
+            )
             for field in _parent_fields(kind)
         },
         insert=_insert_all(table),
@@ -786,6 +840,21 @@ def _build_queries(kind: type[Record]) -> _Queries:
         drop_consents=Prepared(sa.delete(c).where(c.c.record_type == name, c.c.record_id == one)),
         drop_keys=Prepared(sa.delete(k).where(k.c.record_type == name, k.c.record_id == one)),
     )
+
+
+def _candidate(kind: type[Record], pk: str, row: Mapping[str, Any]) -> Candidate:
+    values = {name: value for name, value in row.items() if name not in (pk, "version")}
+    return Candidate(_kind_name(kind), row[pk], row["modifiedon"], values)
+
+
+def _newest_first(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """By ``modifiedon``, newest first, undated last, then by id (as the store's queries)."""
+    ordered = sorted(candidates, key=lambda c: c.id)
+    ordered.sort(key=lambda c: c.modifiedon or _EPOCH, reverse=True)
+    return ordered
+
+
+_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def _parent_fields(kind: type[Record]) -> tuple[str, ...]:
@@ -978,7 +1047,7 @@ class Store:
 
     def close(self) -> None:
         """Release the store's connections."""
-        self._engine.dispose()
+        close_engine(self._engine)
 
     def __enter__(self) -> Store:
         return self

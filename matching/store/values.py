@@ -60,3 +60,15 @@ class Tombstone:
     deletedon: dt.datetime
     reason: str | None = None
     actor: str | None = None
+
+
+@attrs.frozen
+class Candidate:
+    """A stored record found by a match key or a parent, read as its column values: enough
+    to score it against a submission without building the record and loading its history."""
+
+    record_type: str
+    id: str
+    modifiedon: dt.datetime | None
+    values: Mapping[str, Any]
+    """The record's fields by Dataverse name, ``statecode`` and ``statuscode`` included."""

@@ -564,6 +564,9 @@ INVALID = [
         ["fuzzy[0].method"],
     ),
     ({"name": 7, "target": None, "fields": None}, ["name", "target", "fields"]),
+    ({"fields": ("emailaddress1",), "max_candidates": 0}, ["max_candidates"]),
+    ({"fields": ("emailaddress1",), "max_candidates": 2.5}, ["max_candidates"]),
+    ({"fields": ("emailaddress1",), "max_candidates": True}, ["max_candidates"]),
 ]
 
 
@@ -709,8 +712,8 @@ class TestFromDict:
         assert raised.value.fields == ("minscore", "fuzzy[0].thresold")
         message = str(raised.value)
         assert (
-            "'minscore' must be one of the keys blocking, fields, fuzzy, min_score, name, "
-            "normalizers, shared_missing, target (got an unknown key)."
+            "'minscore' must be one of the keys blocking, fields, fuzzy, max_candidates, "
+            "min_score, name, normalizers, shared_missing, target (got an unknown key)."
         ) in message
         assert (
             "'fuzzy[0].thresold' must be one of the keys field, method, threshold, weight"
