@@ -62,7 +62,7 @@ if importlib.util.find_spec("lifecycle") is None:  # run from a checkout without
 import sqlalchemy  # noqa: E402
 from _report import environment, fmt, load_average  # noqa: E402
 
-from lifecycle import Contact, ContactState, ContactStatus, Lead, LeadState, LeadStatus  # noqa: E402
+from lifecycle import Contact, Lead, LeadStatus  # noqa: E402
 from matching import (  # noqa: E402
     CONTACT_FUZZY,
     LEAD_FUZZY,
@@ -135,11 +135,6 @@ def _records(people: People, index: int) -> tuple[Contact, Lead]:
     fields = {k: p[k] for k in ("firstname", "lastname", "emailaddress1", "telephone1", "jobtitle")}
     at = p["modified"]
     contact = Contact(**fields, createdon=at, modifiedon=at)
-    if p["draw"] < 0.08:
-        contact = Contact.from_codes(
-            ContactState.INACTIVE.code, ContactStatus.INACTIVE.code, id=contact.id, **fields,
-            createdon=at, modifiedon=at,
-        )  # fmt: skip
     lead = Lead(
         **fields,
         companyname=p["companyname"],
@@ -148,17 +143,12 @@ def _records(people: People, index: int) -> tuple[Contact, Lead]:
         createdon=at,
         modifiedon=at,
     )
-    if p["draw"] > 0.80:
-        state, status = (
-            (LeadState.QUALIFIED, LeadStatus.QUALIFIED)
-            if p["draw"] > 0.90
-            else (LeadState.DISQUALIFIED, LeadStatus.LOST)
-        )
-        lead = Lead.from_codes(
-            state.code, status.code, id=lead.id, **fields, companyname=p["companyname"],
-            msdyncrm_marketingpageid=p["page"], parentcontactid=lead.parentcontactid,
-            createdon=at, modifiedon=at,
-        )  # fmt: skip
+    if p["draw"] < 0.08:
+        contact.deactivate(at=at)
+    if p["draw"] > 0.90:
+        lead.qualify(at=at)
+    elif p["draw"] > 0.80:
+        lead.disqualify(LeadStatus.LOST, at=at)
     return contact, lead
 
 

@@ -11,7 +11,9 @@ disqualify while an opportunity is linked, a trigger the state does not have, an
 edit of a read-only record) is shown with its reason. Finally it asks
 :func:`~lifecycle.can_send` whether marketing would still email the deactivated
 contact, the disqualified lead, the anonymized contact and an active contact
-with Marketing consent.
+with Marketing consent. The records are then saved into a SQLite store
+(:mod:`matching.demo_store`) and web-form submissions land in it
+(:mod:`matching.demo_submissions`).
 
 :func:`run_scenario` is pure (records in memory, explicit timestamps, readable
 ids), so its output is the same on every run; :func:`write_diagrams` writes the
@@ -30,7 +32,9 @@ import attrs
 from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from lifecycle import (
     MACHINES,
@@ -53,6 +57,7 @@ from lifecycle import (
 )
 from lifecycle.diagram import EXTENSIONS, render, to_dot, to_mermaid
 from matching.demo_store import StoreTour, fresh_store, tour_store
+from matching.demo_submissions import SubmissionTour, tour_submissions
 
 START = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
 """When the demo's story begins; every step is an offset from it."""
@@ -525,9 +530,14 @@ def _table(title: str, *columns: str, wrap: tuple[str, ...] = ()) -> Table:
 
 
 def print_report(
-    run: DemoRun, files: DiagramFiles, console: Console, tour: StoreTour | None = None
+    run: DemoRun,
+    files: DiagramFiles,
+    console: Console,
+    tour: StoreTour | None = None,
+    submissions: SubmissionTour | None = None,
 ) -> None:
-    """Show the steps, the records, one lead's history, the refusals, the store and the diagrams."""
+    """Show the steps, the records, one lead's history, the refusals, the store, the form
+    submissions and the diagrams."""
     console.rule("[bold]leadflow demo[/bold]")
     console.print(
         "A healthcare company's CRM, changed only through its lifecycles' triggers, "
@@ -600,6 +610,8 @@ def print_report(
 
     if tour is not None:
         _print_tour(tour, console)
+    if submissions is not None:
+        _print_submissions(submissions, console)
 
     console.print("[bold]Diagrams[/bold], generated from the machine definitions:")
     for path in files.paths:
@@ -627,12 +639,40 @@ def _print_tour(tour: StoreTour, console: Console) -> None:
     console.print()
 
 
+SUBMITTED_AT = CHECKED_AT + dt.timedelta(days=1)
+"""When the demo's form submissions start arriving (an hour apart)."""
+
+
+def _print_submissions(tour: SubmissionTour, console: Console) -> None:
+    console.print(
+        f"[bold]Form submissions landing[/bold] through one SubmissionHandler "
+        f"({tour.contact_strategy}, {tour.lead_strategy}: Dynamics' defaults, D2)",
+        highlight=False,
+    )
+    for number, landing in enumerate(tour.landings, start=1):
+        colour = "red" if landing.rejected else "yellow" if landing.codes else "green"
+        console.print(f"{number}. {escape(landing.told)}", highlight=False)
+        outcome = Text.from_markup(f"[{colour}]→[/{colour}] {escape(landing.outcome)}")
+        console.print(Padding(outcome, (0, 0, 0, 3), expand=False), highlight=False)
+    for line in tour.afterwards:
+        console.print(line, highlight=False)
+    console.print(
+        "Each submission is one transaction: contact first, then lead, the lead linked to the "
+        "contact and the submission kept as an interaction credited to both. A rejected one "
+        "writes nothing. `leadflow submit FILE.jsonl` replays a file of them.",
+        highlight=False,
+    )
+    console.print()
+
+
 def run_demo(out: Path, console: Console | None = None, db: Path | None = None) -> DemoRun:
     """Run the story, save it into a fresh SQLite store (``db``, by default
-    ``out/leadflow.db``), write the diagrams into ``out`` and print the report."""
+    ``out/leadflow.db``), let form submissions land in it, write the diagrams into
+    ``out`` and print the report."""
     run = run_scenario()
     files = write_diagrams(out)
     with fresh_store(db or out / "leadflow.db") as store:
         tour = tour_store(run.records, run.names, store, CHECKED_AT)
-    print_report(run, files, console or Console(), tour)
+        landed = tour_submissions(store, run.names, SUBMITTED_AT)
+    print_report(run, files, console or Console(), tour, landed)
     return run

@@ -156,6 +156,14 @@ def match_keys(record: Record) -> list[tuple[str, str]]:
     return keys
 
 
+_KEY_SOURCES = tuple(dict.fromkeys(f for fields in KEYED_FIELDS.values() for f in fields))
+
+
+def key_sources(record: Record) -> tuple[object, ...]:
+    """The values ``record``'s match keys are computed from; equal sources, equal keys."""
+    return tuple(getattr(record, name, None) for name in _KEY_SOURCES)
+
+
 def key_rows(
     record: Record, keys: list[tuple[str, str]] | tuple[tuple[str, str], ...] | None = None
 ) -> list[dict[str, Any]]:

@@ -50,16 +50,22 @@ class _Compiled:
         )
 
     def parameters(self, params: Mapping[str, Any]) -> Any:
-        if self.defaults:
-            params = {**self.defaults, **params}
-        binds = self.binds
-        if binds:
-            params = {
-                k: (binds[k](v) if k in binds and v is not None else v) for k, v in params.items()
-            }
+        """``params`` as the driver takes them: converted, in order when positional."""
+        defaults, binds = self.defaults, self.binds
         if self.names is None:
-            return params
-        return tuple(params[name] for name in self.names)
+            named = {**defaults, **params} if defaults else dict(params)
+            for name, process in binds.items():
+                value = named.get(name)
+                if value is not None:
+                    named[name] = process(value)
+            return named
+        values = []
+        for name in self.names:
+            value = params[name] if name in params else defaults[name]
+            if value is not None and name in binds:
+                value = binds[name](value)
+            values.append(value)
+        return values
 
 
 class Prepared:

@@ -9,6 +9,7 @@ never a silent overwrite.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import threading
 import weakref
@@ -54,7 +55,9 @@ class _Loaded:
 
     version: int
     history: int
-    keys: tuple[tuple[str, str], ...]
+    key_sources: tuple[object, ...]
+    """The values match keys are computed from (:func:`codec.key_sources`): a save whose
+    sources are unchanged leaves the stored keys alone without normalising anything."""
     consents: tuple[Any, ...]
 
 
@@ -350,8 +353,8 @@ class Transaction:
         _INSERT_CONSENT.run_many(conn, consent_rows)
         _INSERT_KEY.run_many(conn, key_rows)
         _INSERT_EVENT.run_many(conn, history_rows)
-        for record, k in zip(records, keys, strict=True):
-            self._track(record, _Loaded(1, len(record.history), k, record.consents))
+        for record in records:
+            self._track(record, _loaded_state(record, 1))
 
     def _overwrite(self, record: Record, version: int) -> None:
         """Replace a stored record's values with ``record``'s (an import's update)."""
@@ -384,9 +387,9 @@ class Transaction:
         _checked(schema.RECORD_TABLES[kind], [row])
         consents = rewrite or record.consents != loaded.consents
         consent_rows = _checked(schema.consents, codec.consent_rows(record)) if consents else []
-        keys = tuple(codec.match_keys(record))
-        rekey = rewrite or keys != loaded.keys
-        key_rows = _checked(schema.match_keys, codec.key_rows(record, keys)) if rekey else []
+        sources = codec.key_sources(record)
+        rekey = rewrite or sources != loaded.key_sources
+        key_rows = _checked(schema.match_keys, codec.key_rows(record)) if rekey else []
         events = _checked(schema.history, codec.history_rows(record, loaded.history))
         row["b_id"], row["b_version"] = record.id, loaded.version
         conn = self._conn
@@ -400,7 +403,7 @@ class Transaction:
             q.drop_keys.run(conn, owner)
             _INSERT_KEY.run_many(conn, key_rows)
         _INSERT_EVENT.run_many(conn, events)
-        self._track(record, _Loaded(version, len(record.history), keys, record.consents))
+        self._track(record, _Loaded(version, len(record.history), sources, record.consents))
         return version
 
     def fire(
@@ -733,6 +736,9 @@ class Transaction:
     # --- bookkeeping -------------------------------------------------------------------
 
     def _versions(self, kind: type[Record], ids: list[str]) -> dict[str, int]:
+        if len(ids) == 1:
+            version = self.version_of(kind, ids[0])
+            return {} if version is None else {ids[0]: version}
         table = schema.RECORD_TABLES[kind]
         pk = table.c[schema.PRIMARY_KEY[kind]]
         found: dict[str, int] = {}
@@ -915,7 +921,7 @@ _PARENT_FIELDS: dict[type[Record], tuple[str, ...]] = {
 
 
 def _loaded_state(record: Record, version: int) -> _Loaded:
-    return _Loaded(version, len(record.history), tuple(codec.match_keys(record)), record.consents)
+    return _Loaded(version, len(record.history), codec.key_sources(record), record.consents)
 
 
 def _storable(value: object) -> bool:
@@ -935,12 +941,12 @@ def _storable(value: object) -> bool:
 def _checked(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``rows``, once every text value in them fits its column on both databases; else an
     :class:`InvalidFieldError` naming the column, raised before anything is written."""
-    columns = table.c
+    limits = _text_limits(table)
     for row in rows:
         for name, value in row.items():
             if type(value) is not str:
                 continue
-            limit = getattr(columns[name].type, "length", None)
+            limit = limits.get(name)
             if limit is not None and len(value) > limit:
                 raise InvalidFieldError(name, f"a str of at most {limit} characters", _short(value))
             if not _storable(value):
@@ -948,6 +954,16 @@ def _checked(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]
                     name, "text without NUL characters or lone surrogates", _short(value)
                 )
     return rows
+
+
+@functools.cache
+def _text_limits(table: sa.Table) -> dict[str, int]:
+    """Column name to the longest text it takes, for the columns with a length."""
+    return {
+        c.name: length
+        for c in table.c
+        if isinstance(length := getattr(c.type, "length", None), int)
+    }
 
 
 def _checked_one(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
