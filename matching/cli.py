@@ -444,6 +444,8 @@ WARNING_MEANINGS = {
     "contact-reactivated": "matched an inactive contact, reactivated as the policy asks",
     "lead-closed": "matched a qualified or disqualified lead: left as it is",
     "lead-reactivated": "matched a closed lead, reactivated as the policy asks (D5)",
+    "merged": "matched a merged-away record: its master was used instead (D4)",
+    "no-match-key": "none of the fields the strategy matches on: a new record was created",
 }
 """A few words on each warning code the handler gives, for the summary table."""
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -88,7 +90,7 @@ class SubmissionHandler:
         mode: Mode | str | None = None,
         policy: SubmissionPolicy | None = None,
         clock: Clock = system_clock,
-        retries: int = 5,
+        retries: int = 10,
     ) -> None:
         if not isinstance(store, Store):
             raise InvalidFieldError("store", "a Store (see open_store)", store)
@@ -123,6 +125,9 @@ class SubmissionHandler:
             except ConflictError:
                 if attempt == self.retries:
                     raise
+                # Writers that lost a race back off for a random while, so they do not
+                # meet again at once.
+                time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
         raise AssertionError("unreachable")
 
 
@@ -138,12 +143,14 @@ class _Run:
         self.duplicates: list[ProbableDuplicate] = []
 
     def outcome(self) -> SubmissionOutcome:
+        mode = self.policy.mode
         email = self.sub.fields.get("emailaddress1")
         if email is not None and not self._screen(email):
             return SubmissionOutcome(
-                ContactAction.NONE, LeadAction.BLOCKED, warnings=tuple(self.notices)
+                ContactAction.NONE if mode is Mode.ONLY_LEADS else ContactAction.BLOCKED,
+                LeadAction.NONE if mode is Mode.ONLY_CONTACTS else LeadAction.BLOCKED,
+                warnings=tuple(self.notices),
             )
-        mode = self.policy.mode
         contact: Contact | None = None
         contact_action, contact_match = ContactAction.NONE, None
         if mode is not Mode.ONLY_LEADS:
@@ -173,36 +180,45 @@ class _Run:
             tuple(self.notices),
         )
 
+    def _note(self, code: str, text: str, record_id: str | None = None) -> None:
+        self.notices.append(Notice(code, text, record_id))
+
     # --- screening -----------------------------------------------------------------------
 
     def _screen(self, email: str) -> bool:
-        """Tombstones and suppressions of the address; ``False`` blocks the submission."""
+        """Tombstones and suppressions of the address; ``False`` blocks the submission.
+
+        A tombstone blocks only while no live record carries the address: a deleted
+        duplicate must not lock its person's live record out of their own forms (D14)."""
         stone = self.tx.tombstone_for(email)
-        if stone is not None:
+        if stone is not None and not self._lives(email):
             if self.policy.on_tombstoned is OnTombstoned.BLOCK:
-                self.notices.append(
-                    Notice(
-                        "tombstoned",
-                        f"{email!r} belongs to a {stone.record_type} deleted on "
-                        f"{stone.deletedon:%Y-%m-%d}; nothing was written (D14)",
-                    )
+                self._note(
+                    "tombstoned",
+                    f"{email!r} belongs to a {stone.record_type} deleted on "
+                    f"{stone.deletedon:%Y-%m-%d}; nothing was written (D14)",
+                    stone.record_id,
                 )
                 return False
-            self.notices.append(
-                Notice(
-                    "tombstone-overridden", f"{email!r} belonged to a deleted {stone.record_type}"
-                )
+            self._note(
+                "tombstone-overridden",
+                f"{email!r} belonged to a deleted {stone.record_type}",
+                stone.record_id,
             )
-        key = normalize.email(email)
-        for entry in self.tx.suppressions_for([email]).active(key, self.at):
-            self.notices.append(
-                Notice(
+        for entry in self.tx.suppressions_for([email]):
+            if entry.applies(self.at, entry.sending_account):
+                self._note(
                     "suppressed",
                     f"{email!r} is suppressed ({entry.reason.value}); the records were "
                     "written but marketing will not email the address",
                 )
-            )
         return True
+
+    def _lives(self, email: str) -> bool:
+        key = normalize.email(email)
+        return key is not None and any(
+            self.tx.lookup(kind, "emailaddress1", key) for kind in (Contact, Lead)
+        )
 
     # --- finding ---------------------------------------------------------------------------
 
@@ -211,21 +227,85 @@ class _Run:
     ) -> list[tuple[Candidate, MatchScore]]:
         keys = strategy.blocking_keys(values)
         found = self.tx.candidates(kind, keys, limit=strategy.max_candidates) if keys else []
-        return _scored(strategy, values, found)
+        return self._ranked(kind, strategy, values, found)
+
+    def _ranked(
+        self,
+        kind: type[Record],
+        strategy: MatchStrategy,
+        values: Mapping[str, Any],
+        candidates: list[Candidate],
+    ) -> list[tuple[Candidate, MatchScore]]:
+        """The candidates the strategy matches, in the order D3 reads them: active records
+        before closed ones, each newest first. A merged-away record stands for its master
+        (D4): the master takes its place, with its score."""
+        matched = [(c, s) for c in candidates if (s := strategy.match(values, c.values)).matched]
+        merged = [(c, s) for c, s in matched if c.values.get("merged")]
+        if not merged:
+            return sorted(matched, key=lambda pair: not _is_active(pair[0]))
+        matched = [(c, s) for c, s in matched if not c.values.get("merged")]
+        have = {c.id for c, _ in matched}
+        by_master: dict[str, MatchScore] = {}
+        for candidate, score in merged:
+            master = candidate.values.get("masterid")
+            if master and master not in have:
+                by_master.setdefault(master, score)
+                self._note(
+                    "merged",
+                    f"the matching {candidate.record_type} {candidate.id} was merged into "
+                    f"{master}; the master was used",
+                    candidate.id,
+                )
+        for record in self.tx.get_many(kind, list(by_master)):
+            stand_in = Candidate(
+                candidates[0].record_type,
+                record.id,
+                record.modifiedon,
+                RecordValues(record),
+                self.tx.version(record) or 0,
+            )
+            matched.append((stand_in, by_master[record.id]))
+        matched.sort(key=lambda pair: pair[0].id)
+        matched.sort(key=lambda pair: pair[0].modifiedon or _EPOCH, reverse=True)
+        return sorted(matched, key=lambda pair: not _is_active(pair[0]))
 
     def _winner(
-        self, kind: type[P], matches: list[tuple[Candidate, MatchScore]]
+        self,
+        kind: type[P],
+        strategy: MatchStrategy,
+        values: Mapping[str, Any],
+        matches: list[tuple[Candidate, MatchScore]],
     ) -> tuple[P, MatchScore]:
-        """The most recently modified match, loaded; the others are probable duplicates (D3)."""
+        """The first match, loaded and locked; the others are probable duplicates (D3).
+
+        If another writer changed it since it was read (PostgreSQL: the lock waited for
+        that writer), it is scored again; a record that no longer matches means the
+        submission is retried on fresh data."""
         for candidate, _ in matches[1:]:
             self.duplicates.append(
                 ProbableDuplicate(candidate.record_type, candidate.id, candidate.modifiedon)
             )
         winner, score = matches[0]
         try:
-            return self.tx.get(kind, winner.id), score
+            record = self.tx.get(kind, winner.id, lock=True)
         except RecordNotFound:
-            raise ConflictError(winner.record_type, winner.id, 0, None) from None
+            raise ConflictError(winner.record_type, winner.id, winner.version, None) from None
+        if self.tx.version(record) != winner.version:
+            score = strategy.match(values, RecordValues(record))
+            if not score.matched:
+                raise ConflictError(
+                    winner.record_type, winner.id, winner.version, self.tx.version(record)
+                )
+        return record, score
+
+    def _unmatchable(self, strategy: MatchStrategy, values: Mapping[str, Any]) -> None:
+        if not strategy.blocking_keys(values):
+            self._note(
+                "no-match-key",
+                f"the submission has none of the fields {strategy.name!r} finds "
+                f"{strategy.target.value}s by ({', '.join(strategy.blocking)}); a new "
+                f"{strategy.target.value} was created",
+            )
 
     # --- contacts ---------------------------------------------------------------------------
 
@@ -234,34 +314,22 @@ class _Run:
         values = self.sub.values_for(Contact)
         matches = self._find(Contact, strategy, values)
         if not matches:
+            self._unmatchable(strategy, values)
             return self._create_contact(strategy, values, claim=True)
-        contact, score = self._winner(Contact, matches)
-        info = MatchInfo.of(strategy.name, strategy.fields, score, "lookup")
+        contact, score = self._winner(Contact, strategy, values, matches)
+        info = MatchInfo.of(strategy.name, score, "lookup")
         if not contact.is_active:
             rule = self.policy.on_closed_contact
+            closed = f"the matching contact {contact.id} is {contact.state.label}"
             if rule is OnClosedContact.LINK:
-                self.notices.append(
-                    Notice(
-                        "contact-closed",
-                        f"the matching contact {contact.id} is {contact.state.label}; it was "
-                        "linked but not edited",
-                    )
-                )
+                self._note("contact-closed", f"{closed}; it was linked but not edited", contact.id)
                 return contact, ContactAction.MATCHED_CLOSED, info
             if rule is OnClosedContact.NEW_CONTACT:
-                self.notices.append(
-                    Notice(
-                        "contact-closed",
-                        f"the matching contact {contact.id} is {contact.state.label}; "
-                        "a new contact was created",
-                    )
-                )
+                self._note("contact-closed", f"{closed}; a new contact was created", contact.id)
                 created, action, _ = self._create_contact(strategy, values, claim=False)
                 return created, action, None
             contact.activate(at=self.at, note="reactivated by a form submission")
-            self.notices.append(
-                Notice("contact-reactivated", f"the matching contact {contact.id} was activated")
-            )
+            self._note("contact-reactivated", f"{closed}; it was activated", contact.id)
         self._apply(contact, values)
         return contact, ContactAction.UPDATED, info
 
@@ -271,12 +339,11 @@ class _Run:
         contact = Contact(**values, createdon=self.at, modifiedon=self.at)
         holder = self._claim(strategy, values, contact) if claim else contact.id
         if holder != contact.id:
-            existing = self.tx.get(Contact, holder)
+            existing = self.tx.get(Contact, holder, lock=True)
             score = strategy.match(values, RecordValues(existing))
             if score.matched and existing.is_active:
                 self._apply(existing, values)
-                info = MatchInfo.of(strategy.name, strategy.fields, score, "claim")
-                return existing, ContactAction.UPDATED, info
+                return existing, ContactAction.UPDATED, MatchInfo.of(strategy.name, score, "claim")
         self._give_consent(contact)
         self.tx.add(contact, allow_tombstoned=True)
         return contact, ContactAction.CREATED, None
@@ -288,35 +355,38 @@ class _Run:
         values = self.sub.values_for(Lead)
         if self.policy.generate_leads_without_matching:
             return self._create_lead(strategy, values, contact, claim=False)
-        matches: list[tuple[Candidate, MatchScore]] = []
+        matches = self._find(Lead, strategy, values)
         via = "lookup"
         if contact is not None:
             children = self.tx.children(
                 Lead, "parentcontactid", contact.id, limit=strategy.max_candidates
             )
-            matches = _scored(strategy, values, children)
-            via = "child-lead"
+            own = self._ranked(Lead, strategy, values, children)
+            if own:
+                # The contact's own lead wins (Dynamics links the lead to the contact it
+                # found); other leads that match are still reported (D3).
+                ids = {c.id for c, _ in own}
+                matches = own + [(c, s) for c, s in matches if c.id not in ids]
+                via = "child-lead"
         if not matches:
-            matches = self._find(Lead, strategy, values)
-            via = "lookup"
-        if not matches:
+            self._unmatchable(strategy, values)
             return self._create_lead(strategy, values, contact, claim=True)
-        lead, score = self._winner(Lead, matches)
-        info = MatchInfo.of(strategy.name, strategy.fields, score, via)
+        lead, score = self._winner(Lead, strategy, values, matches)
+        info = MatchInfo.of(strategy.name, score, via)
         if not lead.is_active:
             rule = self.policy.on_closed_lead
             closed = f"the matching lead {lead.id} is {lead.state.label} ({lead.status.label})"
             if rule is OnClosedLead.BLOCK:
-                self.notices.append(Notice("lead-closed", f"{closed}; no lead was created"))
+                self._note("lead-closed", f"{closed}; no lead was created", lead.id)
                 return None, LeadAction.BLOCKED, info
             if rule is OnClosedLead.NEW_LEAD:
-                self.notices.append(
-                    Notice("lead-closed", f"{closed}; it was left as it is and a new lead created")
+                self._note(
+                    "lead-closed", f"{closed}; it was left as it is and a new lead created", lead.id
                 )
                 created, action, _ = self._create_lead(strategy, values, contact, claim=False)
                 return created, action, None
             lead.reactivate(at=self.at, note="reactivated by a form submission")
-            self.notices.append(Notice("lead-reactivated", f"{closed}; it was reactivated"))
+            self._note("lead-reactivated", f"{closed}; it was reactivated", lead.id)
         self._apply(lead, values, contact)
         return lead, LeadAction.UPDATED, info
 
@@ -336,15 +406,11 @@ class _Run:
         )
         holder = self._claim(strategy, values, lead) if claim else lead.id
         if holder != lead.id:
-            existing = self.tx.get(Lead, holder)
+            existing = self.tx.get(Lead, holder, lock=True)
             score = strategy.match(values, RecordValues(existing))
             if score.matched and existing.is_active:
                 self._apply(existing, values, contact)
-                return (
-                    existing,
-                    LeadAction.UPDATED,
-                    MatchInfo.of(strategy.name, strategy.fields, score, "claim"),
-                )
+                return existing, LeadAction.UPDATED, MatchInfo.of(strategy.name, score, "claim")
         self._give_consent(lead)
         self.tx.add(lead, allow_tombstoned=True)
         return lead, LeadAction.CREATED, None
@@ -363,8 +429,11 @@ class _Run:
     def _apply(
         self, record: Lead | Contact, values: Mapping[str, Any], contact: Contact | None = None
     ) -> None:
-        """Update ``record`` with the submitted values and consent; save it if anything changed."""
-        changes = {n: v for n, v in values.items() if getattr(record, n) != v}
+        """Update ``record`` with the submitted values and consent; save it if anything changed.
+
+        An address or phone written differently but normalising to the stored key keeps
+        the stored spelling: a form's capitalisation is not a change worth a write."""
+        changes = {n: v for n, v in values.items() if _changed(getattr(record, n), v, n)}
         if isinstance(record, Lead) and contact is not None and record.parentcontactid is None:
             changes["parentcontactid"] = contact.id
         history = len(record.history)
@@ -386,12 +455,25 @@ class _Run:
         return True
 
 
-def _scored(
-    strategy: MatchStrategy, values: Mapping[str, Any], candidates: list[Candidate]
-) -> list[tuple[Candidate, MatchScore]]:
-    """The candidates the strategy matches, with their scores, newest first as given."""
-    scored = ((c, strategy.match(values, c.values)) for c in candidates)
-    return [(c, s) for c, s in scored if s.matched]
+_SAME_KEY = {
+    "emailaddress1": normalize.email,
+    "telephone1": normalize.phone,
+    "mobilephone": normalize.phone,
+}
+
+
+def _changed(stored: object, submitted: object, field: str) -> bool:
+    if stored == submitted:
+        return False
+    same = _SAME_KEY.get(field)
+    if same is None or stored is None:
+        return True
+    key = same(stored)
+    return key is None or key != same(submitted)
+
+
+def _is_active(candidate: Candidate) -> bool:
+    return bool(candidate.values.get("statecode") == 0)
 
 
 def _payload(raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -63,29 +64,29 @@ class OnTombstoned(enum.Enum):
     """Treat it as a new person."""
 
 
-def _member(kind: type[_E], value: object) -> _E:
+def _member(field: str, kind: type[_E], value: object) -> _E:
     if isinstance(value, kind):
         return value
     try:
         return kind(value)
     except ValueError:
-        raise InvalidFieldError(kind.__name__, f"one of {[m.value for m in kind]}", value) from None
+        raise InvalidFieldError(field, f"one of {[m.value for m in kind]}", value) from None
 
 
 def _mode(value: object) -> Mode:
-    return _member(Mode, value)
+    return _member("mode", Mode, value)
 
 
 def _on_closed_contact(value: object) -> OnClosedContact:
-    return _member(OnClosedContact, value)
+    return _member("on_closed_contact", OnClosedContact, value)
 
 
 def _on_closed_lead(value: object) -> OnClosedLead:
-    return _member(OnClosedLead, value)
+    return _member("on_closed_lead", OnClosedLead, value)
 
 
 def _on_tombstoned(value: object) -> OnTombstoned:
-    return _member(OnTombstoned, value)
+    return _member("on_tombstoned", OnTombstoned, value)
 
 
 @attrs.frozen
@@ -134,6 +135,8 @@ class ContactAction(enum.Enum):
     UPDATED = "updated"
     MATCHED_CLOSED = "matched-closed"
     """An inactive contact matched; it was linked but not edited."""
+    BLOCKED = "blocked"
+    """The address belongs to a deleted record (D14); nothing was written."""
     NONE = "none"
 
 
@@ -242,7 +245,7 @@ class Submission:
                         FieldProblem(name, f"must be text (got {type(value).__name__})")
                     )
                     continue
-                problem = _check_field(Lead, name, value)
+                problem = _text_problem(value) or _check_field(Lead, name, value)
                 if problem is not None:
                     problems.append(FieldProblem(name, problem))
                     continue
@@ -257,8 +260,16 @@ class Submission:
                     continue
                 level = value
             elif name == "consent_policy":
-                if value is not None and (not isinstance(value, str) or len(value) > 200):
-                    problems.append(FieldProblem(name, "must be text of at most 200 characters"))
+                if value is not None and (
+                    not isinstance(value, str) or len(value) > 200 or _text_problem(value)
+                ):
+                    problems.append(
+                        FieldProblem(
+                            name,
+                            "must be text of at most 200 characters, without NUL or "
+                            "lone surrogates",
+                        )
+                    )
                     continue
                 policy = value
             else:
@@ -292,14 +303,33 @@ def _extra_problems(extra: Mapping[str, Any]) -> Iterator[FieldProblem]:
         )
         return
     for name, value in extra.items():
-        if value is not None and not isinstance(value, (str, int, float, bool)):
+        if _text_problem(name) or len(name) > 100:
+            yield FieldProblem(
+                repr(name)[:60], "field names must be at most 100 characters of valid text"
+            )
+        elif value is not None and not isinstance(value, (str, int, float, bool)):
             yield FieldProblem(
                 name, f"must be text, a number or a bool (got {type(value).__name__})"
             )
-        elif isinstance(value, str) and (len(value) > MAX_EXTRA_LENGTH or "\x00" in value):
-            yield FieldProblem(name, f"must be at most {MAX_EXTRA_LENGTH} characters, without NUL")
-        elif isinstance(value, float) and value != value:
-            yield FieldProblem(name, "must not be NaN")
+        elif isinstance(value, str) and (len(value) > MAX_EXTRA_LENGTH or _text_problem(value)):
+            yield FieldProblem(
+                name,
+                f"must be at most {MAX_EXTRA_LENGTH} characters, without NUL or lone surrogates",
+            )
+        elif isinstance(value, float) and not math.isfinite(value):
+            yield FieldProblem(name, f"must be a finite number (got {value!r})")
+
+
+def _text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text on both databases, if it cannot."""
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "must be valid Unicode text (no lone surrogates)"
+    return None
 
 
 def _has_identity(fields: Mapping[str, str]) -> bool:
@@ -323,11 +353,15 @@ class MatchInfo:
     ``claim`` (created concurrently by another writer for the same key)."""
 
     @classmethod
-    def of(cls, strategy: str, fields: tuple[str, ...], score: MatchScore, via: str) -> MatchInfo:
+    def of(cls, strategy: str, score: MatchScore, via: str) -> MatchInfo:
+        """How ``score`` matched: ``fields`` are those that agreed (for a fuzzy strategy,
+        the rules that passed); the score and similarities are kept when fuzzy."""
         fuzzy = any(f.method.value != "exact" for f in score.fields)
         return cls(
             strategy,
-            fields,
+            tuple(f.field for f in score.fields if f.passed and f.similarity is not None)
+            if fuzzy
+            else tuple(f.field for f in score.fields),
             score.score if fuzzy else None,
             score.similarities if fuzzy else FrozenMap(),
             via,
@@ -345,10 +379,12 @@ class ProbableDuplicate:
 
 @attrs.frozen
 class Notice:
-    """Something the caller should know; ``code`` is stable, ``text`` explains it."""
+    """Something the caller should know; ``code`` is stable, ``text`` explains it, and
+    ``record_id`` names the record it is about, when there is one."""
 
     code: str
     text: str
+    record_id: str | None = None
 
 
 @attrs.frozen

@@ -109,15 +109,20 @@ class Transaction:
 
     # --- reading records ---------------------------------------------------------------
 
-    def get(self, kind: type[R], record_id: str) -> R:
-        """The stored ``kind`` with ``record_id``, with consents and history."""
-        found = self.get_many(kind, [record_id])
+    def get(self, kind: type[R], record_id: str, *, lock: bool = False) -> R:
+        """The stored ``kind`` with ``record_id``, with consents and history.
+
+        ``lock`` holds the row until the transaction ends, so a concurrent writer of the
+        same record waits instead of failing its save (``SELECT ... FOR UPDATE`` on
+        PostgreSQL; a SQLite write transaction holds the whole database already)."""
+        found = self.get_many(kind, [record_id], lock=lock)
         if not found:
             raise RecordNotFound(_kind_name(kind), record_id)
         return found[0]
 
-    def get_many(self, kind: type[R], record_ids: Iterable[str]) -> list[R]:
-        """The stored records among ``record_ids``, in the order asked; missing ids are skipped."""
+    def get_many(self, kind: type[R], record_ids: Iterable[str], *, lock: bool = False) -> list[R]:
+        """The stored records among ``record_ids``, in the order asked; missing ids are skipped.
+        ``lock``: as :meth:`get`."""
         q = _queries(kind)
         if isinstance(record_ids, str):
             raise FieldTypeError("record_ids", "an iterable of record ids", record_ids)
@@ -133,14 +138,18 @@ class Transaction:
         for chunk in _chunks(ids):
             if len(chunk) == 1:
                 one = {"id": chunk[0]}
-                read: Iterable[Mapping[Any, Any]] = q.row.mappings(conn, one)
+                read: Iterable[Mapping[Any, Any]] = (q.locked_row if lock else q.row).mappings(
+                    conn, one
+                )
                 rows.update((row[q.pk], row) for row in read)
                 if chunk[0] not in rows:
                     continue
                 consent_rows: Iterable[Mapping[Any, Any]] = q.consent.mappings(conn, one)
                 event_rows: Iterable[Mapping[Any, Any]] = q.event.mappings(conn, one)
             else:
-                read = execute(q.rows, {"ids": chunk}).mappings()
+                read = execute(
+                    q.rows.with_for_update() if lock else q.rows, {"ids": chunk}
+                ).mappings()
                 rows.update((row[q.pk], row) for row in read)
                 found = {"ids": [i for i in chunk if i in rows]}
                 if not found["ids"]:
@@ -167,6 +176,12 @@ class Transaction:
     def exists(self, kind: type[Record], record_id: str) -> bool:
         """Whether a ``kind`` with ``record_id`` is stored."""
         return self.version_of(kind, record_id) is not None
+
+    def version(self, record: Record) -> int | None:
+        """The stored version ``record`` was loaded or last saved at through this store;
+        ``None`` for a record the store has not seen."""
+        loaded = self._loaded(record)
+        return None if loaded is None else loaded.version
 
     def version_of(self, kind: type[Record], record_id: str) -> int | None:
         """The stored version of a record; ``None`` when there is none."""
@@ -766,6 +781,7 @@ class _Queries:
 
     pk: str
     row: Prepared
+    locked_row: Prepared
     rows: sa.Select[Any]
     consent: Prepared
     consents: sa.Select[Any]
@@ -805,6 +821,7 @@ def _build_queries(kind: type[Record]) -> _Queries:
     return _Queries(
         pk=pk.name,
         row=Prepared(sa.select(table).where(pk == one)),
+        locked_row=Prepared(sa.select(table).where(pk == one).with_for_update()),
         rows=sa.select(table).where(pk.in_(many)),
         consent=Prepared(consents.where(c.c.record_type == name, c.c.record_id == one)),
         consents=consents.where(c.c.record_type == name, c.c.record_id.in_(many)),
@@ -850,7 +867,7 @@ def _build_queries(kind: type[Record]) -> _Queries:
 
 def _candidate(kind: type[Record], pk: str, row: Mapping[str, Any]) -> Candidate:
     values = {name: value for name, value in row.items() if name not in (pk, "version")}
-    return Candidate(_kind_name(kind), row[pk], row["modifiedon"], values)
+    return Candidate(_kind_name(kind), row[pk], row["modifiedon"], values, row["version"])
 
 
 def _newest_first(candidates: Iterable[Candidate]) -> list[Candidate]:

@@ -72,3 +72,5 @@ class Candidate:
     modifiedon: dt.datetime | None
     values: Mapping[str, Any]
     """The record's fields by Dataverse name, ``statecode`` and ``statuscode`` included."""
+    version: int
+    """The stored version read: loading the record later tells whether it changed since."""

@@ -102,6 +102,7 @@ class TestSummary:
             "created": 2,
             "updated": 2,
             "matched-closed": 0,
+            "blocked": 0,
             "none": 0,
         }
         assert summary["leads"] == {"created": 3, "updated": 1, "blocked": 0, "none": 0}
@@ -133,7 +134,7 @@ class TestSummary:
             "Mode contacts-and-leads; contact strategy contact-by-email, "
             "lead strategy lead-by-email-and-page." in output
         )
-        assert "contacts 2 2 0 - -" in output
+        assert "contacts 2 2 0 0 -" in output
         assert "leads 3 1 - 0 4" in output
         assert "Interactions stored: 4" in output
         assert "Rejected lines (3), nothing written for them:" in output
@@ -497,7 +498,13 @@ class TestStrategiesAndModes:
             str(path), "--db", str(tmp_path / "crm.db"), "--generate-leads-without-matching"
         )
         assert summary["leads"]["created"] == 3
-        assert summary["contacts"] == {"created": 1, "updated": 2, "matched-closed": 0, "none": 0}
+        assert summary["contacts"] == {
+            "created": 1,
+            "updated": 2,
+            "matched-closed": 0,
+            "blocked": 0,
+            "none": 0,
+        }
 
     def test_policy_file(self, store_url: str, tmp_path: Path) -> None:
         """A policy file blocks leads on closed matches; --mode on the command line wins."""
