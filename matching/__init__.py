@@ -8,6 +8,7 @@ scoring, the form-submission handler, and the ``leadflow`` command line.
 from matching.handler import SubmissionHandler
 from matching.scoring import FieldScore, MatchScore, Method, score_pair, similarity
 from matching.store import (
+    Candidate,
     ConflictError,
     Interaction,
     RecordNotFound,
@@ -68,6 +69,7 @@ __all__ = [
     "LEAD_BY_EMAIL_AND_PAGE",
     "LEAD_FUZZY",
     "PRESETS",
+    "Candidate",
     "ConflictError",
     "ContactAction",
     "FieldProblem",

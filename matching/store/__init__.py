@@ -11,9 +11,10 @@ from matching.store.errors import (
     TombstonedError,
 )
 from matching.store.store import Store, Transaction, open_store
-from matching.store.values import Interaction, Tombstone
+from matching.store.values import Candidate, Interaction, Tombstone
 
 __all__ = [
+    "Candidate",
     "ConflictError",
     "Interaction",
     "RecordNotFound",
