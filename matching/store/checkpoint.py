@@ -8,6 +8,11 @@ connections turn the automatic checkpoint off; a daemon thread per process runs
 and writers, a short while after commits (sooner when many pile up), and once
 more when the store closes. Several processes each run one; a checkpoint
 already under way makes the others return at once.
+
+The WAL starts over only when a writer finds every frame copied; under a steady
+stream of commits a passive checkpoint never catches up, so once the WAL is long
+the thread holds this process's new write transactions at a gate for the few
+milliseconds a ``RESTART`` checkpoint takes to copy the last frames.
 """
 
 from __future__ import annotations
@@ -41,9 +46,16 @@ class Checkpointer:
 
     def _reset(self) -> None:
         self._lock = threading.Lock()
+        self._gate = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
+
+    def writing(self) -> None:
+        """Wait while a restarting checkpoint holds the gate (called as a write begins)."""
+        if self._gate.locked():
+            with self._gate:
+                pass
 
     def committed(self) -> None:
         """Note a commit (called from the engine's commit event; cheap)."""
@@ -78,15 +90,15 @@ class Checkpointer:
         finally:
             connection.close()
 
-    @staticmethod
-    def _checkpoint(connection: sqlite3.Connection) -> None:
+    def _checkpoint(self, connection: sqlite3.Connection) -> None:
         """Copy the WAL into the database; when the WAL has grown long (commits kept landing
         while the copies ran, so it never started over), copy the few frames left while
         briefly holding writers off, so the next writer starts the WAL from the beginning."""
         with contextlib.suppress(sqlite3.Error):  # busy: the next round, or another process
             _, frames, _ = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             if frames >= RESTART_FRAMES:
-                connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+                with self._gate:
+                    connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
 
     def close(self, timeout: float | None = 5.0) -> None:
         """Stop the thread after one last checkpoint; ``timeout=None`` does not wait for it."""

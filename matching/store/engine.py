@@ -121,6 +121,8 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
         read = connection.get_execution_options().get(READ_ONLY, False)
+        if not read and checkpointer is not None:
+            checkpointer.writing()
         connection.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
     if checkpointer is not None:
