@@ -453,7 +453,7 @@ _STRATEGY_KEYS = (
     "max_candidates",
 )
 _STRATEGY_REQUIRED = ("name", "target")
-MAX_CANDIDATES = 100
+MAX_CANDIDATES = 25
 """Default of :attr:`MatchStrategy.max_candidates`."""
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -1521,3 +1523,25 @@ def test_the_same_person_submitting_n_times_is_one_contact_one_lead_n_interactio
     assert [i.id for i in by_contact] == [o.interaction_id for o in outcomes]
     assert [i.id for i in store.interactions(leadid=the_lead.id)] == [i.id for i in by_contact]
     assert [i.payload["n"] for i in by_contact if i.payload] == list(range(len(spellings)))
+
+
+def test_submitting_with_fuzzy_strategies_loads_no_pandas(tmp_path: Any) -> None:
+    """A fuzzy submission is scored by ``score_pair`` alone: no pandas, numpy or recordlinkage
+    is imported on the per-submission path (the batch dedupe uses them)."""
+    code = (
+        "import json, sys\n"
+        "from matching import CONTACT_FUZZY, LEAD_FUZZY, SubmissionHandler, open_store\n"
+        f"store = open_store({str(tmp_path / 'crm.db')!r})\n"
+        "handler = SubmissionHandler(store, CONTACT_FUZZY, LEAD_FUZZY)\n"
+        "form = {'firstname': 'Dana', 'lastname': 'Reyes', 'emailaddress1': 'dana@example.com'}\n"
+        "first = handler.submit(form)\n"
+        "again = handler.submit({**form, 'lastname': 'Reyez'})\n"
+        "assert again.contact_id == first.contact_id, again\n"
+        "heavy = {'pandas', 'recordlinkage', 'numpy', 'sklearn'}\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
