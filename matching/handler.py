@@ -30,7 +30,7 @@ from lifecycle import (
 from lifecycle.clock import Clock, require_aware, system_clock
 from lifecycle.eligibility import consent_level_at
 from matching import normalize
-from matching.scoring import MatchScore
+from matching.scoring import MatchScore, score_normalised
 from matching.store import ConflictError, Interaction, RecordNotFound, Store, Transaction
 from matching.store.values import Candidate
 from matching.strategies import CONTACT_BY_EMAIL, LEAD_BY_EMAIL_AND_PAGE, MatchStrategy, Target
@@ -239,7 +239,12 @@ class _Run:
         """The candidates the strategy matches, in the order D3 reads them: active records
         before closed ones, each newest first. A merged-away record stands for its master
         (D4): the master takes its place, with its score."""
-        matched = [(c, s) for c in candidates if (s := strategy.match(values, c.values)).matched]
+        mine = strategy.normalised(values)
+        matched = [
+            (c, s)
+            for c in candidates
+            if (s := score_normalised(strategy, mine, strategy.normalised(c.values))).matched
+        ]
         merged = [(c, s) for c, s in matched if c.values.get("merged")]
         if not merged:
             return sorted(matched, key=lambda pair: not _is_active(pair[0]))

@@ -268,6 +268,17 @@ def person_tokens(*parts: object) -> str | None:
 
     Takes ``(first, last)`` or a whole name; ``None`` when a part is missing or there
     are fewer than two words, so "Dana Reyes" and "Reyes Dana" share a key."""
+    if all(type(part) is str for part in parts):
+        return _person_tokens(parts)
+    return _person_tokens_of(parts)
+
+
+@functools.lru_cache(maxsize=_CACHED_KEYS)
+def _person_tokens(parts: tuple[str, ...]) -> str | None:
+    return _person_tokens_of(parts)
+
+
+def _person_tokens_of(parts: tuple[object, ...]) -> str | None:
     keys = [key for key in map(name, parts) if key is not None]
     words = sorted(" ".join(keys).split())
     if len(keys) < len(parts) or len(words) < 2:
@@ -286,6 +297,11 @@ def company(value: object) -> str | None:
     """A company name as a key: :func:`name` rules, dotted or spaced initials joined
     (``L.L.C.``), a leading "The" and trailing legal forms dropped; ``None`` when
     nothing else is left or a placeholder (``Self-employed``)."""
+    return _company(str(value)) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=_CACHED_KEYS)
+def _company(value: str) -> str | None:
     key = " ".join(_company_words(value))
     return None if _placeholder(key, _PLACEHOLDER_COMPANIES, _REPEATED_X) else key
 
