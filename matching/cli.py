@@ -437,9 +437,11 @@ OUTCOME_COLUMNS = (
 """The columns of a ``--outcomes`` CSV file (and the keys of a JSON Lines one)."""
 
 WARNING_MEANINGS = {
-    "tombstoned": "address of a deleted record: nothing written (D14)",
+    "tombstoned": "address of a deleted record: no record created for it (D14)",
     "tombstone-overridden": "address of a deleted record, recreated as the policy asks",
     "suppressed": "address on the suppression list: stored, but not emailed",
+    "suppressed-for-account": "address opted out of one sending account: stored",
+    "lead-relinked": "matched a lead linked to another contact: linked to this one",
     "contact-closed": "matched an inactive contact: linked (or a new one), never edited",
     "contact-reactivated": "matched an inactive contact, reactivated as the policy asks",
     "lead-closed": "matched a qualified or disqualified lead: left as it is",

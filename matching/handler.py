@@ -31,8 +31,16 @@ from lifecycle.clock import Clock, require_aware, system_clock
 from lifecycle.eligibility import consent_level_at
 from matching import normalize
 from matching.scoring import MatchScore, score_normalised
-from matching.store import ConflictError, Interaction, RecordNotFound, Store, Transaction
-from matching.store.values import Candidate
+from matching.store import (
+    ConflictError,
+    Interaction,
+    RecordNotFound,
+    Store,
+    Tombstone,
+    Transaction,
+    schema,
+)
+from matching.store.values import Candidate, newest_first
 from matching.strategies import CONTACT_BY_EMAIL, LEAD_BY_EMAIL_AND_PAGE, MatchStrategy, Target
 from matching.submissions import (
     ContactAction,
@@ -50,7 +58,6 @@ from matching.submissions import (
 )
 
 P = TypeVar("P", Lead, Contact)
-_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 class RecordValues(Mapping[str, Any]):
@@ -100,6 +107,15 @@ class SubmissionHandler:
         ):
             if not isinstance(strategy, MatchStrategy) or strategy.target is not target:
                 raise InvalidFieldError(name, f"a MatchStrategy for {target.value}s", strategy)
+            if len(strategy.name) > schema.STRATEGY_NAME_LENGTH:
+                raise InvalidFieldError(
+                    name,
+                    f"a MatchStrategy named in at most {schema.STRATEGY_NAME_LENGTH} characters "
+                    "(the store keeps claims under the name)",
+                    strategy.name,
+                )
+        if type(retries) is not int or retries < 0:
+            raise InvalidFieldError("retries", "a whole number of at least 0", retries)
         policy = policy or SubmissionPolicy()
         if mode is not None:
             policy = SubmissionPolicy(**{**policy.to_dict(), "mode": mode})
@@ -131,6 +147,23 @@ class SubmissionHandler:
         raise AssertionError("unreachable")
 
 
+class _Probe:
+    """One strategy asked about one submission: the submitted values, normalised once,
+    and the store keys that find the candidates."""
+
+    __slots__ = ("keys", "normalised", "strategy", "values")
+
+    def __init__(self, strategy: MatchStrategy, values: Mapping[str, Any]) -> None:
+        self.strategy = strategy
+        self.values = values
+        self.normalised = strategy.normalised(values)
+        self.keys = strategy.blocking_keys(values)
+
+    def score(self, other: Mapping[str, Any] | Record) -> MatchScore:
+        """The submission scored against ``other`` (a candidate's values or a record)."""
+        return score_normalised(self.strategy, self.normalised, self.strategy.normalised(other))
+
+
 class _Run:
     """One attempt at one submission, inside one transaction."""
 
@@ -141,16 +174,16 @@ class _Run:
         self.policy = handler.policy
         self.notices: list[Notice] = []
         self.duplicates: list[ProbableDuplicate] = []
+        self.stone: Tombstone | None = None
+        """The tombstone that keeps this submission from creating records (D14)."""
+        self.refused: list[str] = []
+        """The record types that tombstone kept it from creating."""
 
     def outcome(self) -> SubmissionOutcome:
         mode = self.policy.mode
         email = self.sub.fields.get("emailaddress1")
-        if email is not None and not self._screen(email):
-            return SubmissionOutcome(
-                ContactAction.NONE if mode is Mode.ONLY_LEADS else ContactAction.BLOCKED,
-                LeadAction.NONE if mode is Mode.ONLY_CONTACTS else LeadAction.BLOCKED,
-                warnings=tuple(self.notices),
-            )
+        if email is not None:
+            self._screen(email)
         contact: Contact | None = None
         contact_action, contact_match = ContactAction.NONE, None
         if mode is not Mode.ONLY_LEADS:
@@ -158,22 +191,28 @@ class _Run:
         lead: Lead | None = None
         lead_action, lead_match = LeadAction.NONE, None
         if mode is not Mode.ONLY_CONTACTS:
-            lead, lead_action, lead_match = self._lead(contact)
-        interaction = Interaction(
-            at=self.at,
-            contactid=contact.id if contact else None,
-            leadid=lead.id if lead else None,
-            formid=self.sub.fields.get("msdyncrm_marketingformid"),
-            pageid=self.sub.fields.get("msdyncrm_marketingpageid"),
-            payload=_payload(self.sub.raw),
-        )
-        self.tx.add_interaction(interaction)
+            fresh = contact_action is ContactAction.CREATED
+            lead, lead_action, lead_match = self._lead(contact, fresh_contact=fresh)
+        interaction_id = None
+        if self.refused:
+            self._note_refused(written=contact is not None or lead is not None)
+        if contact is not None or lead is not None or not self.refused:
+            interaction = Interaction(
+                at=self.at,
+                contactid=contact.id if contact else None,
+                leadid=lead.id if lead else None,
+                formid=self.sub.fields.get("msdyncrm_marketingformid"),
+                pageid=self.sub.fields.get("msdyncrm_marketingpageid"),
+                payload=_payload(self.sub.raw),
+            )
+            self.tx.add_interaction(interaction)
+            interaction_id = interaction.id
         return SubmissionOutcome(
             contact_action,
             lead_action,
             contact.id if contact else None,
             lead.id if lead else None,
-            interaction.id,
+            interaction_id,
             contact_match,
             lead_match,
             tuple(self.duplicates),
@@ -185,71 +224,106 @@ class _Run:
 
     # --- screening -----------------------------------------------------------------------
 
-    def _screen(self, email: str) -> bool:
-        """Tombstones and suppressions of the address; ``False`` blocks the submission.
+    def _screen(self, email: str) -> None:
+        """Tombstones and suppressions of the address.
 
-        A tombstone blocks only while no live record carries the address: a deleted
-        duplicate must not lock its person's live record out of their own forms (D14)."""
-        stone = self.tx.tombstone_for(email)
-        if stone is not None and not self._lives(email):
+        A deleted record's tombstone keeps the submission from creating records while no
+        live record of the deleted one's type carries the address (D14): deleting a
+        duplicate does not lock its person's live record out of their own forms, and a
+        deleted contact is not recreated beside its person's live lead. Live records the
+        submission finds are still updated."""
+        latest: dict[str, Tombstone] = {}
+        for stone in self.tx.tombstones_for(email):
+            latest.setdefault(stone.record_type, stone)
+        for stone in latest.values():
+            if self._lives(email, stone.record_type):
+                continue
             if self.policy.on_tombstoned is OnTombstoned.BLOCK:
+                self.stone = stone
+            else:
                 self._note(
-                    "tombstoned",
-                    f"{email!r} belongs to a {stone.record_type} deleted on "
-                    f"{stone.deletedon:%Y-%m-%d}; nothing was written (D14)",
+                    "tombstone-overridden",
+                    f"{email!r} belonged to a deleted {stone.record_type}",
                     stone.record_id,
                 )
-                return False
-            self._note(
-                "tombstone-overridden",
-                f"{email!r} belonged to a deleted {stone.record_type}",
-                stone.record_id,
-            )
+            break
         for entry in self.tx.suppressions_for([email]):
-            if entry.applies(self.at, entry.sending_account):
+            if not entry.applies(self.at, entry.sending_account):
+                continue
+            if entry.sending_account is None:
                 self._note(
                     "suppressed",
                     f"{email!r} is suppressed ({entry.reason.value}); the records were "
                     "written but marketing will not email the address",
                 )
-        return True
+            else:
+                self._note(
+                    "suppressed-for-account",
+                    f"{email!r} opted out of the sending account {entry.sending_account!r} "
+                    f"({entry.reason.value}); the records were written, and other sending "
+                    "accounts may still email the address",
+                )
 
-    def _lives(self, email: str) -> bool:
+    def _lives(self, email: str, record_type: str) -> bool:
+        """Whether a stored record of ``record_type`` carries the address."""
         key = normalize.email(email)
-        return key is not None and any(
-            self.tx.lookup(kind, "emailaddress1", key) for kind in (Contact, Lead)
+        kind = schema.RECORD_TYPES.get(record_type)
+        return (
+            key is not None
+            and kind is not None
+            and bool(self.tx.lookup(kind, "emailaddress1", key))
+        )
+
+    def _note_refused(self, *, written: bool) -> None:
+        stone = self.stone
+        assert stone is not None
+        email = self.sub.fields.get("emailaddress1")
+        what = f"no {' or '.join(self.refused)} was created" if written else "nothing was written"
+        self._note(
+            "tombstoned",
+            f"{email!r} belongs to a {stone.record_type} deleted on "
+            f"{stone.deletedon:%Y-%m-%d}; {what} (D14)",
+            stone.record_id,
         )
 
     # --- finding ---------------------------------------------------------------------------
 
-    def _find(
-        self, kind: type[Record], strategy: MatchStrategy, values: Mapping[str, Any]
-    ) -> list[tuple[Candidate, MatchScore]]:
-        keys = strategy.blocking_keys(values)
-        found = self.tx.candidates(kind, keys, limit=strategy.max_candidates) if keys else []
-        return self._ranked(kind, strategy, values, found)
+    def _find(self, kind: type[Record], probe: _Probe) -> list[tuple[Candidate, MatchScore]]:
+        """The records the probe matches, in the order D3 reads them."""
+        by_limit: dict[int | None, list[tuple[str, str]]] = {}
+        for key in probe.keys:
+            by_limit.setdefault(probe.strategy.candidate_limit(key[0]), []).append(key)
+        found = [
+            candidate
+            for limit, keys in by_limit.items()
+            for candidate in self.tx.candidates(kind, keys, limit=limit)
+        ]
+        if len(by_limit) > 1:
+            found = newest_first({c.id: c for c in found}.values())
+        return self._ranked(kind, probe, found)
 
     def _ranked(
+        self, kind: type[Record], probe: _Probe, candidates: list[Candidate]
+    ) -> list[tuple[Candidate, MatchScore]]:
+        """The candidates the probe matches, active records before closed ones, each
+        newest first (D3). A merged-away record stands for its master (D4): the master
+        takes its place, with its score."""
+        matched = [(c, s) for c in candidates if (s := probe.score(c.values)).matched]
+        merged = [(c, s) for c, s in matched if c.values.get("merged")]
+        if merged:
+            matched = [(c, s) for c, s in matched if not c.values.get("merged")]
+            matched += self._masters(kind, {c.id for c, _ in matched}, merged)
+            order = {c.id: i for i, c in enumerate(newest_first(c for c, _ in matched))}
+            matched.sort(key=lambda pair: order[pair[0].id])
+        return sorted(matched, key=lambda pair: not _is_active(pair[0]))
+
+    def _masters(
         self,
         kind: type[Record],
-        strategy: MatchStrategy,
-        values: Mapping[str, Any],
-        candidates: list[Candidate],
+        have: set[str],
+        merged: list[tuple[Candidate, MatchScore]],
     ) -> list[tuple[Candidate, MatchScore]]:
-        """The candidates the strategy matches, in the order D3 reads them: active records
-        before closed ones, each newest first. A merged-away record stands for its master
-        (D4): the master takes its place, with its score."""
-        mine = strategy.normalised(values)
-        matched = [
-            (c, s)
-            for c in candidates
-            if (s := score_normalised(strategy, mine, strategy.normalised(c.values))).matched
-        ]
-        merged = [(c, s) for c, s in matched if c.values.get("merged")]
-        if not merged:
-            return sorted(matched, key=lambda pair: not _is_active(pair[0]))
-        matched = [(c, s) for c, s in matched if not c.values.get("merged")]
-        have = {c.id for c, _ in matched}
+        """The masters of merged-away matches that are not among the matches themselves."""
         by_master: dict[str, MatchScore] = {}
         for candidate, score in merged:
             master = candidate.values.get("masterid")
@@ -261,25 +335,23 @@ class _Run:
                     f"{master}; the master was used",
                     candidate.id,
                 )
-        for record in self.tx.get_many(kind, list(by_master)):
-            stand_in = Candidate(
-                candidates[0].record_type,
-                record.id,
-                record.modifiedon,
-                RecordValues(record),
-                self.tx.version(record) or 0,
+        record_type = merged[0][0].record_type
+        return [
+            (
+                Candidate(
+                    record_type,
+                    record.id,
+                    record.modifiedon,
+                    RecordValues(record),
+                    self.tx.version(record) or 0,
+                ),
+                by_master[record.id],
             )
-            matched.append((stand_in, by_master[record.id]))
-        matched.sort(key=lambda pair: pair[0].id)
-        matched.sort(key=lambda pair: pair[0].modifiedon or _EPOCH, reverse=True)
-        return sorted(matched, key=lambda pair: not _is_active(pair[0]))
+            for record in self.tx.get_many(kind, list(by_master))
+        ]
 
     def _winner(
-        self,
-        kind: type[P],
-        strategy: MatchStrategy,
-        values: Mapping[str, Any],
-        matches: list[tuple[Candidate, MatchScore]],
+        self, kind: type[P], probe: _Probe, matches: list[tuple[Candidate, MatchScore]]
     ) -> tuple[P, MatchScore]:
         """The first match, loaded and locked; the others are probable duplicates (D3).
 
@@ -296,77 +368,65 @@ class _Run:
         except RecordNotFound:
             raise ConflictError(winner.record_type, winner.id, winner.version, None) from None
         if self.tx.version(record) != winner.version:
-            score = strategy.match(values, RecordValues(record))
+            score = probe.score(record)
             if not score.matched:
                 raise ConflictError(
                     winner.record_type, winner.id, winner.version, self.tx.version(record)
                 )
         return record, score
 
-    def _unmatchable(self, strategy: MatchStrategy, values: Mapping[str, Any]) -> None:
-        if not strategy.blocking_keys(values):
-            self._note(
-                "no-match-key",
-                f"the submission has none of the fields {strategy.name!r} finds "
-                f"{strategy.target.value}s by ({', '.join(strategy.blocking)}); a new "
-                f"{strategy.target.value} was created",
-            )
-
     # --- contacts ---------------------------------------------------------------------------
 
     def _contact(self) -> tuple[Contact | None, ContactAction, MatchInfo | None]:
-        strategy = self.h.contact_strategy
-        values = self.sub.values_for(Contact)
-        matches = self._find(Contact, strategy, values)
+        probe = _Probe(self.h.contact_strategy, self.sub.values_for(Contact))
+        matches = self._find(Contact, probe)
         if not matches:
-            self._unmatchable(strategy, values)
-            return self._create_contact(strategy, values, claim=True)
-        contact, score = self._winner(Contact, strategy, values, matches)
-        info = MatchInfo.of(strategy.name, score, "lookup")
+            return self._new_contact(probe, claim=True)
+        contact, score = self._winner(Contact, probe, matches)
+        info = MatchInfo.of(probe.strategy.name, score, "lookup")
+        reopened = False
         if not contact.is_active:
             rule = self.policy.on_closed_contact
             closed = f"the matching contact {contact.id} is {contact.state.label}"
             if rule is OnClosedContact.LINK:
-                self._note("contact-closed", f"{closed}; it was linked but not edited", contact.id)
+                consent = self.sub.consent_level is not None
+                kept = " (the form's consent is kept on the lead and the interaction)"
+                self._note(
+                    "contact-closed",
+                    f"{closed}; it was linked but not edited{kept if consent else ''}",
+                    contact.id,
+                )
                 return contact, ContactAction.MATCHED_CLOSED, info
             if rule is OnClosedContact.NEW_CONTACT:
                 self._note("contact-closed", f"{closed}; a new contact was created", contact.id)
-                created, action, _ = self._create_contact(strategy, values, claim=False)
-                return created, action, None
+                return self._new_contact(probe, claim=False)
             contact.activate(at=self.at, note="reactivated by a form submission")
             self._note("contact-reactivated", f"{closed}; it was activated", contact.id)
-        self._apply(contact, values)
+            reopened = True
+        self._apply(contact, probe.values, reopened=reopened)
         return contact, ContactAction.UPDATED, info
 
-    def _create_contact(
-        self, strategy: MatchStrategy, values: Mapping[str, Any], *, claim: bool
-    ) -> tuple[Contact, ContactAction, MatchInfo | None]:
-        contact = Contact(**values, createdon=self.at, modifiedon=self.at)
-        holder = self._claim(strategy, values, contact) if claim else contact.id
-        if holder != contact.id:
-            existing = self.tx.get(Contact, holder, lock=True)
-            score = strategy.match(values, RecordValues(existing))
-            if score.matched and existing.is_active:
-                self._apply(existing, values)
-                return existing, ContactAction.UPDATED, MatchInfo.of(strategy.name, score, "claim")
-        self._give_consent(contact)
-        self.tx.add(contact, allow_tombstoned=True)
-        return contact, ContactAction.CREATED, None
+    def _new_contact(
+        self, probe: _Probe, *, claim: bool
+    ) -> tuple[Contact | None, ContactAction, None]:
+        contact = self._create(Contact, probe, claim=claim)
+        return contact, ContactAction.CREATED if contact else ContactAction.BLOCKED, None
 
     # --- leads ----------------------------------------------------------------------------------
 
-    def _lead(self, contact: Contact | None) -> tuple[Lead | None, LeadAction, MatchInfo | None]:
-        strategy = self.h.lead_strategy
-        values = self.sub.values_for(Lead)
+    def _lead(
+        self, contact: Contact | None, *, fresh_contact: bool
+    ) -> tuple[Lead | None, LeadAction, MatchInfo | None]:
+        probe = _Probe(self.h.lead_strategy, self.sub.values_for(Lead))
         if self.policy.generate_leads_without_matching:
-            return self._create_lead(strategy, values, contact, claim=False)
-        matches = self._find(Lead, strategy, values)
+            return self._new_lead(probe, contact, claim=False)
+        matches = self._find(Lead, probe)
         via = "lookup"
-        if contact is not None:
+        if contact is not None and not fresh_contact:
             children = self.tx.children(
-                Lead, "parentcontactid", contact.id, limit=strategy.max_candidates
+                Lead, "parentcontactid", contact.id, limit=probe.strategy.max_candidates
             )
-            own = self._ranked(Lead, strategy, values, children)
+            own = self._ranked(Lead, probe, children)
             if own:
                 # The contact's own lead wins (Dynamics links the lead to the contact it
                 # found); other leads that match are still reported (D3).
@@ -374,10 +434,10 @@ class _Run:
                 matches = own + [(c, s) for c, s in matches if c.id not in ids]
                 via = "child-lead"
         if not matches:
-            self._unmatchable(strategy, values)
-            return self._create_lead(strategy, values, contact, claim=True)
-        lead, score = self._winner(Lead, strategy, values, matches)
-        info = MatchInfo.of(strategy.name, score, via)
+            return self._new_lead(probe, contact, claim=True)
+        lead, score = self._winner(Lead, probe, matches)
+        info = MatchInfo.of(probe.strategy.name, score, via)
+        reopened = False
         if not lead.is_active:
             rule = self.policy.on_closed_lead
             closed = f"the matching lead {lead.id} is {lead.state.label} ({lead.status.label})"
@@ -388,64 +448,104 @@ class _Run:
                 self._note(
                     "lead-closed", f"{closed}; it was left as it is and a new lead created", lead.id
                 )
-                created, action, _ = self._create_lead(strategy, values, contact, claim=False)
-                return created, action, None
+                return self._new_lead(probe, contact, claim=False)
             lead.reactivate(at=self.at, note="reactivated by a form submission")
             self._note("lead-reactivated", f"{closed}; it was reactivated", lead.id)
-        self._apply(lead, values, contact)
+            reopened = True
+        self._apply(lead, probe.values, contact, reopened=reopened)
         return lead, LeadAction.UPDATED, info
 
-    def _create_lead(
-        self,
-        strategy: MatchStrategy,
-        values: Mapping[str, Any],
-        contact: Contact | None,
-        *,
-        claim: bool,
-    ) -> tuple[Lead, LeadAction, MatchInfo | None]:
-        lead = Lead(
-            **values,
-            parentcontactid=contact.id if contact else None,
-            createdon=self.at,
-            modifiedon=self.at,
-        )
-        holder = self._claim(strategy, values, lead) if claim else lead.id
-        if holder != lead.id:
-            existing = self.tx.get(Lead, holder, lock=True)
-            score = strategy.match(values, RecordValues(existing))
-            if score.matched and existing.is_active:
-                self._apply(existing, values, contact)
-                return existing, LeadAction.UPDATED, MatchInfo.of(strategy.name, score, "claim")
-        self._give_consent(lead)
-        self.tx.add(lead, allow_tombstoned=True)
-        return lead, LeadAction.CREATED, None
+    def _new_lead(
+        self, probe: _Probe, contact: Contact | None, *, claim: bool
+    ) -> tuple[Lead | None, LeadAction, None]:
+        lead = self._create(Lead, probe, contact, claim=claim)
+        return lead, LeadAction.CREATED if lead else LeadAction.BLOCKED, None
 
     # --- writing -----------------------------------------------------------------------------
 
-    def _claim(self, strategy: MatchStrategy, values: Mapping[str, Any], record: Record) -> str:
-        key = strategy.exact_key(values)
+    def _create(
+        self, kind: type[P], probe: _Probe, contact: Contact | None = None, *, claim: bool
+    ) -> P | None:
+        """A new ``kind`` from the submission, a lead linked to ``contact``; ``None`` when
+        a tombstone keeps the address from new records (D14)."""
+        if self.stone is not None:
+            self.refused.append(schema.TYPE_NAME[kind])
+            return None
+        if not probe.keys:
+            strategy = probe.strategy
+            self._note(
+                "no-match-key",
+                f"the submission has none of the fields {strategy.name!r} finds "
+                f"{strategy.target.value}s by ({', '.join(strategy.blocking)}); a new "
+                f"{strategy.target.value} was created",
+            )
+        links: dict[str, Any] = (
+            {"parentcontactid": contact.id if contact else None} if kind is Lead else {}
+        )
+        record = kind(**probe.values, **links, createdon=self.at, modifiedon=self.at)
+        if claim:
+            self._claim(probe, record)
+        self._give_consent(record)
+        self.tx.add(record, allow_tombstoned=True)
+        return record
+
+    def _claim(self, probe: _Probe, record: Record) -> None:
+        """Claim the strategy's key for a new record, so that concurrent creators of the
+        same person agree on one.
+
+        A claim held by a record that still matches means another writer created the
+        person after this attempt looked: the submission is retried on fresh data, where
+        it finds that record and applies every rule to it. A claim held by a record that
+        no longer matches (its address changed) or is gone is stale: it moves to the new
+        record."""
+        strategy = probe.strategy
+        key = strategy.exact_key(probe.values)
         if key is None:
-            blocking = strategy.blocking_keys(values)
-            if not blocking:
-                return record.id
-            key = json.dumps(list(blocking[0]), ensure_ascii=False)
-        return self.tx.claim(strategy.name, key, record)
+            if not probe.keys:
+                return
+            key = json.dumps(list(probe.keys[0]), ensure_ascii=False)
+        holder = self.tx.claim(strategy.name, key, record)
+        if holder == record.id:
+            return
+        kind = type(record)
+        name = schema.TYPE_NAME[kind]
+        existing = self.tx.get_many(kind, [holder])
+        if existing and probe.score(existing[0]).matched:
+            raise ConflictError(
+                name, holder, None, None, "another writer created a matching record first"
+            )
+        if not self.tx.reclaim(strategy.name, key, record, holder):
+            raise ConflictError(name, record.id, None, None, "another writer took the claim first")
 
     def _apply(
-        self, record: Lead | Contact, values: Mapping[str, Any], contact: Contact | None = None
+        self,
+        record: Lead | Contact,
+        values: Mapping[str, Any],
+        contact: Contact | None = None,
+        *,
+        reopened: bool = False,
     ) -> None:
-        """Update ``record`` with the submitted values and consent; save it if anything changed.
+        """Update ``record`` with the submitted values and consent, a lead linked to
+        ``contact``; save it if anything changed (``reopened``: its state did).
 
         An address or phone written differently but normalising to the stored key keeps
         the stored spelling: a form's capitalisation is not a change worth a write."""
         changes = {n: v for n, v in values.items() if _changed(getattr(record, n), v, n)}
-        if isinstance(record, Lead) and contact is not None and record.parentcontactid is None:
-            changes["parentcontactid"] = contact.id
-        history = len(record.history)
+        if isinstance(record, Lead) and contact is not None:
+            before = record.parentcontactid
+            if before != contact.id:
+                changes["parentcontactid"] = contact.id
+            if before is not None and before != contact.id:
+                self._note(
+                    "lead-relinked",
+                    f"the lead {record.id} was linked to the contact {before}; it is now "
+                    f"linked to {contact.id}, the contact this submission matched",
+                    record.id,
+                )
         if changes:
             record.update(changes, at=self.at)
         consented = self._give_consent(record)
-        if changes or consented or len(record.history) != history:
+        if changes or consented or reopened:
             self.tx.save(record)
 
     def _give_consent(self, record: Lead | Contact) -> bool:

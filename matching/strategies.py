@@ -474,10 +474,12 @@ class MatchStrategy:
     normaliser of some fields (names from :data:`NORMALIZERS`), e.g.
     ``{"emailaddress1": "email_canonical"}``.
 
-    ``max_candidates`` bounds the records one blocking key brings in (the most
-    recently modified first): a full-name block of a common name can hold thousands,
-    and a submission must not score them all; the email and phone blocks still find
-    an older record with the same address.
+    ``max_candidates`` bounds the records a fuzzy blocking key brings in (the most
+    recently modified first): a full-name block of a common name or a switchboard's
+    phone number can hold thousands, and a submission must not score them all. A key
+    on one of the exact ``fields`` is read whole (:meth:`candidate_limit`): every
+    record under it shares that value and may match on the others, so a cap could only
+    lose a match (the lead of an address from its first page, behind newer pages).
 
     Every field accepts plain values as well (``target="lead"``, rules as mappings),
     and bad values raise one :class:`StrategyError` listing every problem.
@@ -611,6 +613,11 @@ class MatchStrategy:
                 if swapped is not None:
                     keys.append((field, swapped))
         return list(dict.fromkeys(keys))
+
+    def candidate_limit(self, field: str) -> int | None:
+        """How many records the blocking key on ``field`` brings in: all of them
+        (``None``) for an exact field, else ``max_candidates``."""
+        return None if field in self.fields else self.max_candidates
 
     @property
     def _transposes(self) -> bool:

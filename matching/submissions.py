@@ -245,11 +245,12 @@ class Submission:
                         FieldProblem(name, f"must be text (got {type(value).__name__})")
                     )
                     continue
+                value = value.strip()
                 problem = _text_problem(value) or _check_field(Lead, name, value)
                 if problem is not None:
                     problems.append(FieldProblem(name, problem))
                     continue
-                fields[name] = value.strip()
+                fields[name] = value
             elif name == "consent_level":
                 if value is None:
                     continue
@@ -349,8 +350,7 @@ class MatchInfo:
     score: float | None = None
     similarities: Mapping[str, float | None] = FrozenMap()
     via: str = "lookup"
-    """``lookup`` (found by the strategy), ``child-lead`` (a lead of the matched contact) or
-    ``claim`` (created concurrently by another writer for the same key)."""
+    """``lookup`` (found by the strategy) or ``child-lead`` (a lead of the matched contact)."""
 
     @classmethod
     def of(cls, strategy: str, score: MatchScore, via: str) -> MatchInfo:

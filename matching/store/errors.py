@@ -14,18 +14,29 @@ class StoreError(LeadflowError):
 class ConflictError(StoreError):
     """Another writer changed the record first (its version moved on); reload and retry."""
 
-    def __init__(self, kind: str, record_id: str, expected: int | None, found: int | None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        record_id: str,
+        expected: int | None,
+        found: int | None,
+        detail: str | None = None,
+    ) -> None:
         self.kind, self.record_id, self.expected, self.found = kind, record_id, expected, found
-        if found is None and expected:
-            detail = "it was deleted by another writer"
-        elif expected is None or expected == 0:
-            detail = "a record with this id already exists; load it instead of adding it"
-        else:
-            detail = f"it is at version {found}, not {expected}: another writer saved it first"
-        super().__init__(f"{kind} {record_id!r} was not saved: {detail}.")
+        self.detail = detail
+        why = detail if detail is not None else _version_conflict(expected, found)
+        super().__init__(f"{kind} {record_id!r} was not saved: {why}.")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.kind, self.record_id, self.expected, self.found))
+        return (type(self), (self.kind, self.record_id, self.expected, self.found, self.detail))
+
+
+def _version_conflict(expected: int | None, found: int | None) -> str:
+    if found is None and expected:
+        return "it was deleted by another writer"
+    if expected is None or expected == 0:
+        return "a record with this id already exists; load it instead of adding it"
+    return f"it is at version {found}, not {expected}: another writer saved it first"
 
 
 class RecordNotFound(StoreError, KeyError):

@@ -202,10 +202,13 @@ match_keys = sa.Table(
 )
 """Normalised values (email, phones, name) for indexed candidate lookup."""
 
+STRATEGY_NAME_LENGTH = 64
+"""The longest match-strategy name the claims table keeps."""
+
 claims = sa.Table(
     "claims",
     metadata,
-    sa.Column("strategy", sa.String(64), nullable=False),
+    sa.Column("strategy", sa.String(STRATEGY_NAME_LENGTH), nullable=False),
     sa.Column("key", sa.Text, nullable=False),
     *_owner(),
     sa.PrimaryKeyConstraint("strategy", "key"),

@@ -41,7 +41,7 @@ from matching.store import codec, schema
 from matching.store.engine import READ_ONLY, close_engine, create_engine, migrate, parse_url
 from matching.store.errors import ConflictError, RecordNotFound, StoreError, TombstonedError
 from matching.store.prepared import Prepared
-from matching.store.values import Candidate, Interaction, Tombstone
+from matching.store.values import Candidate, Interaction, Tombstone, newest_first
 
 R = TypeVar("R", bound=Record)
 OnExisting = Literal["error", "skip", "update"]
@@ -218,13 +218,15 @@ class Transaction:
         return [row[0] for row in rows]
 
     def candidates(
-        self, kind: type[Record], keys: Iterable[tuple[str, str]], *, limit: int = 100
+        self, kind: type[Record], keys: Iterable[tuple[str, str]], *, limit: int | None = 100
     ) -> list[Candidate]:
         """The ``kind`` records stored under any of ``keys`` (``(keyed field, normalised
-        key)`` pairs), at most ``limit`` per key, each once, most recently modified first."""
+        key)`` pairs), at most ``limit`` per key (``None``: all of them), each once, most
+        recently modified first."""
         q = _queries(kind)
-        if type(limit) is not int or limit < 1:
-            raise InvalidFieldError("limit", "a whole number of at least 1", limit)
+        if limit is not None and (type(limit) is not int or limit < 1):
+            raise InvalidFieldError("limit", "a whole number of at least 1, or None", limit)
+        statement = q.candidates if limit is not None else q.all_candidates
         found: dict[str, Candidate] = {}
         for field, key in keys:
             if field not in codec.KEYED_FIELDS:
@@ -232,10 +234,12 @@ class Transaction:
             if not isinstance(key, str):
                 raise FieldTypeError("key", "a normalised key (str)", key)
             if _storable(key):
-                params = {"field": field, "key": key, "limit": limit}
-                for row in q.candidates.mappings(self._conn, params):
+                params: dict[str, object] = {"field": field, "key": key}
+                if limit is not None:
+                    params["limit"] = limit
+                for row in statement.mappings(self._conn, params):
                     found.setdefault(row[q.pk], _candidate(kind, q.pk, row))
-        return _newest_first(found.values())
+        return newest_first(found.values())
 
     def children(
         self, kind: type[Record], field: str, parent_id: str, *, limit: int = 100
@@ -261,10 +265,10 @@ class Transaction:
         if len(keys) == 1:
             return self.get_many(kind, [i for i, _ in self.lookup(kind, field, keys[0])])
         found = {i: at for key in keys for i, at in self.lookup(kind, field, key)}
-        newest_first = sorted(
+        ordered = sorted(
             found.items(), key=lambda f: (f[1] is None, -f[1].timestamp() if f[1] else 0, f[0])
         )
-        return self.get_many(kind, [i for i, _ in newest_first])
+        return self.get_many(kind, [i for i, _ in ordered])
 
     def count(self, kind: type[Record]) -> int:
         """How many ``kind`` records are stored."""
@@ -548,7 +552,8 @@ class Transaction:
 
         Two writers creating a record for the same key both call this before adding
         their record: exactly one gets its own id back, the other gets the winner's
-        and should update that record instead of creating one.
+        and should use that record instead of creating one (or, when that record no
+        longer matches the key, :meth:`reclaim` the key).
         """
         if not strategy or not key:
             raise InvalidFieldError("claim", "a non-empty strategy and key", (strategy, key))
@@ -567,6 +572,23 @@ class Transaction:
         assert holder is not None
         return holder[1]
 
+    def reclaim(self, strategy: str, key: str, record: Record, holder_id: str) -> bool:
+        """Move the claim on ``(strategy, key)`` from ``holder_id`` to ``record``.
+
+        For a claim gone stale (its record deleted, or changed so that it no longer
+        matches the key): ``False`` when the claim is no longer ``holder_id``'s, because
+        another writer moved it first."""
+        c = schema.claims
+        values = {
+            "strategy": strategy,
+            "key": key,
+            "holder": holder_id,
+            "record_type": _kind_name(type(record)),
+            "record_id": record.id,
+        }
+        _checked(c, [values])
+        return _RECLAIM.run(self._conn, values) == 1
+
     def claimed(self, strategy: str, key: str) -> tuple[str, str] | None:
         """``(record_type, record_id)`` holding ``(strategy, key)``, if any."""
         if not (_storable(strategy) and _storable(key)):
@@ -578,16 +600,20 @@ class Transaction:
 
     def tombstone_for(self, address: str | None) -> Tombstone | None:
         """The latest tombstone of a deleted record with this email, if any (D14)."""
+        found = self.tombstones_for(address)
+        return found[0] if found else None
+
+    def tombstones_for(self, address: str | None) -> list[Tombstone]:
+        """Every tombstone of a deleted record with this email, latest first (D14)."""
         key = normalize.email(address)
         if key is None:
-            return None
-        rows = _TOMBSTONE.mappings(self._conn, {"digest": codec.digest(key)})
-        if not rows:
-            return None
-        row = rows[0]
-        return Tombstone(
-            row["record_type"], row["record_id"], row["deletedon"], row["reason"], row["actor"]
-        )
+            return []
+        return [
+            Tombstone(
+                row["record_type"], row["record_id"], row["deletedon"], row["reason"], row["actor"]
+            )
+            for row in _TOMBSTONES.mappings(self._conn, {"digest": codec.digest(key)})
+        ]
 
     def tombstoned(self, records: Iterable[Record]) -> dict[str, Tombstone]:
         """Which of ``records`` (by id) carry the email of a deleted record (D14)."""
@@ -790,6 +816,7 @@ class _Queries:
     version: Prepared
     lookup: Prepared
     candidates: Prepared
+    all_candidates: Prepared
     children: dict[str, Prepared]
     child_rows: dict[str, Prepared]
     insert: Prepared
@@ -817,7 +844,13 @@ def _build_queries(kind: type[Record]) -> _Queries:
     c, h, k = schema.consents, schema.history, schema.match_keys
     consents = sa.select(c).order_by(c.c.record_id, c.c.position)
     events = sa.select(h).order_by(h.c.record_id, h.c.seq)
-    newest_first = (table.c.modifiedon.desc().nulls_last(), pk)
+    by_newest = (table.c.modifiedon.desc().nulls_last(), pk)
+    under_key = (
+        sa.select(table)
+        .join(k, sa.and_(k.c.record_id == pk, k.c.record_type == name))
+        .where(k.c.field == sa.bindparam("field"), k.c.key == sa.bindparam("key"))
+        .order_by(*by_newest)
+    )
     return _Queries(
         pk=pk.name,
         row=Prepared(sa.select(table).where(pk == one)),
@@ -832,24 +865,19 @@ def _build_queries(kind: type[Record]) -> _Queries:
             sa.select(pk, table.c.modifiedon)
             .join(k, sa.and_(k.c.record_id == pk, k.c.record_type == name))
             .where(k.c.field == sa.bindparam("field"), k.c.key == sa.bindparam("key"))
-            .order_by(*newest_first)
+            .order_by(*by_newest)
         ),
-        candidates=Prepared(
-            sa.select(table)
-            .join(k, sa.and_(k.c.record_id == pk, k.c.record_type == name))
-            .where(k.c.field == sa.bindparam("field"), k.c.key == sa.bindparam("key"))
-            .order_by(*newest_first)
-            .limit(sa.bindparam("limit"))
-        ),
+        candidates=Prepared(under_key.limit(sa.bindparam("limit"))),
+        all_candidates=Prepared(under_key),
         children={
-            field: Prepared(sa.select(pk).where(table.c[field] == one).order_by(*newest_first))
+            field: Prepared(sa.select(pk).where(table.c[field] == one).order_by(*by_newest))
             for field in _parent_fields(kind)
         },
         child_rows={
             field: Prepared(
                 sa.select(table)
                 .where(table.c[field] == one)
-                .order_by(*newest_first)
+                .order_by(*by_newest)
                 .limit(sa.bindparam("limit"))
             )
             for field in _parent_fields(kind)
@@ -870,16 +898,6 @@ def _candidate(kind: type[Record], pk: str, row: Mapping[str, Any]) -> Candidate
     return Candidate(_kind_name(kind), row[pk], row["modifiedon"], values, row["version"])
 
 
-def _newest_first(candidates: Iterable[Candidate]) -> list[Candidate]:
-    """By ``modifiedon``, newest first, undated last, then by id (as the store's queries)."""
-    ordered = sorted(candidates, key=lambda c: c.id)
-    ordered.sort(key=lambda c: c.modifiedon or _EPOCH, reverse=True)
-    return ordered
-
-
-_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
-
-
 def _parent_fields(kind: type[Record]) -> tuple[str, ...]:
     columns = schema.field_columns(kind)
     return tuple(
@@ -897,11 +915,10 @@ _INSERT_CONSENT = _insert_all(schema.consents)
 _INSERT_KEY = _insert_all(schema.match_keys)
 _INSERT_EVENT = _insert_all(schema.history)
 _INSERT_INTERACTION = _insert_all(schema.interactions)
-_TOMBSTONE = Prepared(
+_TOMBSTONES = Prepared(
     sa.select(schema.tombstones)
     .where(schema.tombstones.c.email_digest == sa.bindparam("digest"))
     .order_by(schema.tombstones.c.deletedon.desc(), schema.tombstones.c.id.desc())
-    .limit(1)
 )
 _SUPPRESSIONS = Prepared(
     sa.select(schema.suppressions).where(
@@ -930,6 +947,15 @@ def _claim_statement(dialect: str) -> Prepared:
 
 
 _CLAIM = {name: _claim_statement(name) for name in ("sqlite", "postgresql")}
+_RECLAIM = Prepared(
+    sa.update(schema.claims)
+    .where(
+        schema.claims.c.strategy == sa.bindparam("strategy"),
+        schema.claims.c.key == sa.bindparam("key"),
+        schema.claims.c.record_id == sa.bindparam("holder"),
+    )
+    .values(record_type=sa.bindparam("record_type"), record_id=sa.bindparam("record_id"))
+)
 
 
 _PARENT_FIELDS: dict[type[Record], tuple[str, ...]] = {
@@ -1268,6 +1294,10 @@ class Store:
     def claim(self, strategy: str, key: str, record: Record) -> str:
         """Claim ``(strategy, key)``; see :meth:`Transaction.claim`."""
         return str(self._write(lambda tx: tx.claim(strategy, key, record)))
+
+    def reclaim(self, strategy: str, key: str, record: Record, holder_id: str) -> bool:
+        """Move a stale claim to ``record``; see :meth:`Transaction.reclaim`."""
+        return bool(self._write(lambda tx: tx.reclaim(strategy, key, record, holder_id)))
 
     def add_suppression(self, entry: Suppression) -> None:
         """Store a suppression."""

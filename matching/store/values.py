@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -74,3 +74,14 @@ class Candidate:
     """The record's fields by Dataverse name, ``statecode`` and ``statuscode`` included."""
     version: int
     """The stored version read: loading the record later tells whether it changed since."""
+
+
+_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def newest_first(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """By ``modifiedon``, newest first, undated last, then by id (as the store's queries
+    order them, D3)."""
+    ordered = sorted(candidates, key=lambda c: c.id)
+    ordered.sort(key=lambda c: c.modifiedon or _EPOCH, reverse=True)
+    return ordered

@@ -4,7 +4,8 @@ Scenario tables cover every mode (contacts and leads, only leads, only contacts,
 leads without matching) and, for contacts and for leads, 0 matches (create), 1
 (update, linked), several (the most recently modified wins, the rest are probable
 duplicates, D3), closed records under each policy (the default never edits them)
-and tombstoned addresses (D14: blocked, nothing written). Further: suppressed
+and tombstoned addresses (D14: no record created for them; live records still
+updated). Further: suppressed
 addresses, the interaction credited to both records, consent only ever raised,
 email spellings, fuzzy strategies with their scores, rejected submissions (nothing
 written), the policy as data, and the constructor's refusals.
@@ -55,6 +56,7 @@ from matching import (
     OnClosedContact,
     OnClosedLead,
     OnTombstoned,
+    Submission,
     SubmissionHandler,
     SubmissionOutcome,
     SubmissionPolicy,
@@ -355,6 +357,17 @@ LEAD_SCENARIOS = [
         via=("lookup", "lookup"),
     ),
     scenario(
+        "a lead linked to another contact is relinked to the matched one, with a warning",
+        contact("c1"),
+        contact("x1", email="dana@fabrikam.com"),
+        lead("l1", parent="x1"),
+        contact=(ContactAction.UPDATED, "c1"),
+        lead=(LeadAction.UPDATED, "l1"),
+        via=("lookup", "lookup"),
+        codes=("lead-relinked",),
+        untouched=("x1",),
+    ),
+    scenario(
         "the contact's child lead is preferred to a more recent lead (which is reported, D3)",
         contact("c1"),
         lead("l1", parent="c1", modified=T1),
@@ -616,6 +629,33 @@ TOMBSTONE_SCENARIOS = [
         policy=ONLY_CONTACTS,
     ),
     scenario(
+        "deleted contact, the person's lead lives: the lead updated, no contact recreated",
+        contact("c1", deleted=True),
+        lead("l1"),
+        contact=(ContactAction.BLOCKED, None),
+        lead=(LeadAction.UPDATED, "l1"),
+        parent=None,
+        via=(None, "lookup"),
+        codes=("tombstoned",),
+    ),
+    scenario(
+        "deleted lead, the person's contact lives: the contact updated, no lead recreated",
+        contact("c1"),
+        lead("l1", parent="c1", deleted=True),
+        contact=(ContactAction.UPDATED, "c1"),
+        lead=(LeadAction.BLOCKED, None),
+        via=("lookup", None),
+        codes=("tombstoned",),
+    ),
+    scenario(
+        "deleted duplicate lead, another lead lives: nothing blocked",
+        lead("l1", deleted=True, modified=T1),
+        lead("l2", modified=T2),
+        contact=CREATED_C,
+        lead=(LeadAction.UPDATED, "l2"),
+        via=(None, "lookup"),
+    ),
+    scenario(
         "deleted contact's address, recreate: a new contact and lead",
         contact("c1", deleted=True),
         lead("l1", deleted=True),
@@ -810,6 +850,88 @@ def test_a_blocked_submission_does_not_touch_the_store_of_anyone_else(store: Sto
     assert (store.count(Contact), interaction_count(store)) == (1, 0)
 
 
+@pytest.mark.parametrize(
+    ("kind", "close", "state"),
+    [
+        (Contact, lambda c: c.deactivate(at=T2), ContactState.ACTIVE),
+        (Lead, lambda c: c.disqualify(LeadStatus.LOST, at=T2), LeadState.OPEN),
+    ],
+    ids=["contact", "lead"],
+)
+def test_a_record_reopened_by_the_policy_is_saved_when_no_field_changes(
+    store: Store, kind: type[Contact] | type[Lead], close: Callable[[Any], Any], state: Any
+) -> None:
+    """Reactivating is a change in itself: the same form sent again to a closed record
+    must leave it stored open, as the outcome says."""
+    handler = handler_for(
+        store, on_closed_contact=OnClosedContact.REACTIVATE, on_closed_lead=OnClosedLead.REACTIVATE
+    )
+    first = handler.submit(FORM, at=T1)
+    record_id = first.contact_id if kind is Contact else first.lead_id
+    assert record_id is not None
+    record = store.get(kind, record_id)
+    close(record)
+    store.save(record)
+
+    again = handler.submit(FORM, at=AT)
+
+    reopened = store.get(kind, record_id)
+    assert reopened.state is state
+    assert version(store, kind, record_id) == 3
+    assert [e.trigger for e in reopened.history][-1] in ("activate", "reactivate")
+    assert (again.contact_id, again.lead_id) == (first.contact_id, first.lead_id)
+
+
+def test_an_exact_match_is_found_behind_more_candidates_than_the_cap(store: Store) -> None:
+    """``max_candidates`` never hides a record that matches every exact field: the lead of
+    the first page is updated though newer leads of the address from other pages outnumber
+    the cap, and the older active contact wins over newer inactive ones (D3)."""
+    plant(
+        store,
+        (
+            contact("c-active", modified=T1),
+            *(contact(f"c-closed{i}", modified=T2, close="inactive") for i in range(3)),
+            lead("l-page-a", parent="c-active", page=PAGE_A, modified=T1),
+            *(lead(f"l-other{i}", page=f"page-{i}", modified=T3) for i in range(3)),
+        ),
+    )
+    capped = {"max_candidates": 2}
+    handler = SubmissionHandler(
+        store,
+        MatchStrategy.from_dict({**CONTACT_BY_EMAIL.to_dict(), **capped}),
+        MatchStrategy.from_dict({**LEAD_BY_EMAIL_AND_PAGE.to_dict(), **capped}),
+    )
+
+    outcome = handler.submit({**FORM, PAGE: PAGE_A}, at=AT)
+
+    assert (outcome.contact_action, outcome.contact_id) == (ContactAction.UPDATED, "c-active")
+    assert (outcome.lead_action, outcome.lead_id) == (LeadAction.UPDATED, "l-page-a")
+    assert {d.record_id for d in outcome.duplicates} == {f"c-closed{i}" for i in range(3)}
+
+
+def test_a_stale_claim_moves_to_the_new_record(store: Store) -> None:
+    """A contact whose address changed keeps no hold on the old address: the next person
+    with it gets a contact of their own, and the claim that makes concurrent creators
+    agree on one record now names that contact."""
+    handler = SubmissionHandler(store, mode=Mode.ONLY_CONTACTS)
+    first = handler.submit(FORM, at=T1)
+    assert first.contact_id is not None
+    moved = store.get(Contact, first.contact_id)
+    moved.update(emailaddress1="dana@fabrikam.com", at=T2)
+    store.save(moved)
+
+    second = handler.submit(FORM, at=AT)
+
+    assert second.contact_action is ContactAction.CREATED
+    assert second.contact_id not in (None, first.contact_id)
+    key = CONTACT_BY_EMAIL.exact_key(FORM)
+    assert key is not None
+    with store.transaction(readonly=True) as tx:
+        assert tx.claimed(CONTACT_BY_EMAIL.name, key) == ("contact", second.contact_id)
+    third = handler.submit(FORM, at=AT + dt.timedelta(hours=1))
+    assert (third.contact_action, third.contact_id) == (ContactAction.UPDATED, second.contact_id)
+
+
 # --- suppressed addresses ------------------------------------------------------------------
 
 
@@ -883,6 +1005,24 @@ def test_a_suppressed_address_is_written_and_reported(
     ]
 
 
+def test_an_opt_out_of_one_sending_account_is_reported_as_such(store: Store) -> None:
+    """A user-level opt-out suppresses one sending account only (D13); the outcome must not
+    say that marketing will not email the address at all."""
+    store.add_suppression(
+        Suppression(
+            address=STORED_EMAIL,
+            reason=SuppressionReason.SENDING_ACCOUNT_OPT_OUT,
+            since=T1,
+            sending_account="newsletters@contoso.com",
+        )
+    )
+
+    outcome = SubmissionHandler(store).submit(FORM, at=AT)
+
+    assert outcome.codes == ("suppressed-for-account",)
+    assert "newsletters@contoso.com" in outcome.warnings[0].text
+
+
 # --- fields, interactions, consent ---------------------------------------------------------
 
 
@@ -906,6 +1046,13 @@ def test_an_update_takes_the_submitted_values_and_keeps_the_rest(store: Store) -
         "Spring catalogue",
         FORM_ID,
     )
+
+
+def test_a_value_is_trimmed_before_its_length_is_checked() -> None:
+    """A form that pads a field is judged on what would be stored."""
+    parsed = Submission.parse({**FORM, "firstname": " " * 200 + "Dana\t"})
+
+    assert parsed.fields["firstname"] == "Dana"
 
 
 def test_every_submission_is_kept_and_credited_to_both_records(store: Store) -> None:
@@ -1456,6 +1603,7 @@ class NotAStore:
         (lambda s: (s, CONTACT_BY_EMAIL, CONTACT_FUZZY), "lead_strategy"),
         (lambda s: (s, CONTACT_BY_EMAIL.to_dict()), "contact_strategy"),
         (lambda s: (s, CONTACT_BY_EMAIL, "lead-by-email"), "lead_strategy"),
+        (lambda s: (s, attrs.evolve(CONTACT_BY_EMAIL, name="c" * 65)), "contact_strategy"),
     ],
     ids=[
         "an object with a transaction method",
@@ -1465,6 +1613,7 @@ class NotAStore:
         "a contact strategy for leads",
         "a strategy as a dict",
         "a strategy by name",
+        "a strategy name longer than the store keeps",
     ],
 )
 def test_the_handler_refuses_what_it_cannot_use(
@@ -1472,6 +1621,14 @@ def test_the_handler_refuses_what_it_cannot_use(
 ) -> None:
     with pytest.raises(InvalidFieldError, match=named):
         SubmissionHandler(*arguments(store))
+
+
+@pytest.mark.parametrize("retries", [-1, "3", 2.0, None])
+def test_the_handler_refuses_a_retry_count_that_is_not_a_whole_number(
+    store: Store, retries: Any
+) -> None:
+    with pytest.raises(InvalidFieldError, match="'retries'"):
+        SubmissionHandler(store, retries=retries)
 
 
 @pytest.mark.parametrize("mode", ["contacts-only", 3], ids=["unknown", "a number"])
