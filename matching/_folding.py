@@ -6,6 +6,8 @@ own output, which is what makes the normalisers idempotent.
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -76,6 +78,18 @@ def words(value: object) -> list[str]:
     if cleaned is None:
         return []
     text = folded(cleaned.translate(_DELETE_APOSTROPHES)).translate(_DELETE_APOSTROPHES)
+    if text.isascii():
+        return _ASCII_BREAKS.sub(" ", text.replace("&", " and ")).split()
+    return _unicode_words(text)
+
+
+_ASCII_BREAKS = re.compile(r"[^a-z0-9]+")
+"""In folded ASCII text, what :func:`_unicode_words` turns into a break: all but
+lower-case letters and digits (ASCII has no marks and no letters to fold)."""
+
+
+def _unicode_words(text: str) -> list[str]:
+    """The words of folded ``text``, character by character (see :func:`words`)."""
     out: list[str] = []
     keep_marks = False
     for ch in unicodedata.normalize("NFKD", text):
@@ -96,6 +110,7 @@ def words(value: object) -> list[str]:
     return unicodedata.normalize("NFC", "".join(out)).split()
 
 
+@functools.lru_cache(maxsize=4096)
 def _folds_marks(letter: str) -> bool:
     return unicodedata.name(letter, "").startswith(FOLDED_SCRIPTS)
 

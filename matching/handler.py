@@ -30,7 +30,7 @@ from lifecycle import (
 from lifecycle.clock import Clock, require_aware, system_clock
 from lifecycle.eligibility import consent_level_at
 from matching import normalize
-from matching.scoring import MatchScore, score_normalised
+from matching.scoring import MatchScore, matches_normalised, score_normalised
 from matching.store import (
     ConflictError,
     Interaction,
@@ -162,6 +162,17 @@ class _Probe:
     def score(self, other: Mapping[str, Any] | Record) -> MatchScore:
         """The submission scored against ``other`` (a candidate's values or a record)."""
         return score_normalised(self.strategy, self.normalised, self.strategy.normalised(other))
+
+    def match(self, other: Mapping[str, Any]) -> MatchScore | None:
+        """The score of a match with ``other``; ``None`` when they do not match, found
+        without explaining why (most candidates do not match)."""
+        strategy = self.strategy
+        if not strategy.passes_gates(self.normalised, other):
+            return None
+        theirs = strategy.normalised(other)
+        if not matches_normalised(strategy, self.normalised, theirs):
+            return None
+        return score_normalised(strategy, self.normalised, theirs)
 
 
 class _Run:
@@ -296,7 +307,9 @@ class _Run:
         found = [
             candidate
             for limit, keys in by_limit.items()
-            for candidate in self.tx.candidates(kind, keys, limit=limit)
+            for candidate in self.tx.candidates(
+                kind, keys, limit=limit, fields=probe.strategy.source_fields
+            )
         ]
         if len(by_limit) > 1:
             found = newest_first({c.id: c for c in found}.values())
@@ -308,7 +321,7 @@ class _Run:
         """The candidates the probe matches, active records before closed ones, each
         newest first (D3). A merged-away record stands for its master (D4): the master
         takes its place, with its score."""
-        matched = [(c, s) for c in candidates if (s := probe.score(c.values)).matched]
+        matched = [(c, s) for c in candidates if (s := probe.match(c.values)) is not None]
         merged = [(c, s) for c, s in matched if c.values.get("merged")]
         if merged:
             matched = [(c, s) for c, s in matched if not c.values.get("merged")]
@@ -424,7 +437,11 @@ class _Run:
         via = "lookup"
         if contact is not None and not fresh_contact:
             children = self.tx.children(
-                Lead, "parentcontactid", contact.id, limit=probe.strategy.max_candidates
+                Lead,
+                "parentcontactid",
+                contact.id,
+                limit=probe.strategy.max_candidates,
+                fields=probe.strategy.source_fields,
             )
             own = self._ranked(Lead, probe, children)
             if own:

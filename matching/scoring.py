@@ -79,16 +79,17 @@ def _edit_similarity(distance: int, a: str, b: str) -> float:
     return 1 - distance / max(len(a), len(b))
 
 
-def _best_pairs(tokens: list[str], others: list[str]) -> float:
-    best = [max(jellyfish.jaro_winkler_similarity(t, o) for o in others) for t in tokens]
-    return math.fsum(best) / len(best)
-
-
 def _token_set(a: str, b: str) -> float | None:
     ta, tb = sorted(_TOKENS.findall(a)), sorted(_TOKENS.findall(b))
     if not ta or not tb:
         return None
-    return (_best_pairs(ta, tb) + _best_pairs(tb, ta)) / 2
+    if ta == tb:
+        return 1.0
+    # Jaro-Winkler is symmetric, so one matrix serves both directions.
+    pairs = [[jellyfish.jaro_winkler_similarity(t, o) for o in tb] for t in ta]
+    forth = math.fsum(max(row) for row in pairs) / len(ta)
+    back = math.fsum(max(column) for column in zip(*pairs, strict=True)) / len(tb)
+    return (forth + back) / 2
 
 
 def similarity(method: Method, a: str | None, b: str | None) -> float | None:
@@ -176,17 +177,6 @@ def _missing(a: str | None, b: str | None) -> str:
     return "both sides" if not a and not b else "one side"
 
 
-def _exact_field(field: str, a: str | None, b: str | None, shared: bool) -> tuple[FieldScore, str]:
-    if shared and not a and not b:
-        score = FieldScore(field, Method.EXACT, a, b, 1.0, 1.0, True)
-        return score, f"{field}: missing on both sides, a shared value for this strategy"
-    value = similarity(Method.EXACT, a, b)
-    score = FieldScore(field, Method.EXACT, a, b, value, 1.0, value == 1.0)
-    if value is None:
-        return score, f"{field}: missing on {_missing(a, b)}, so it cannot match"
-    return score, f"{field}: {'equal' if value == 1.0 else 'different'}"
-
-
 def _rule_reason(score: FieldScore) -> str:
     name = score.method.value
     if score.similarity is None:
@@ -199,6 +189,47 @@ def _rule_reason(score: FieldScore) -> str:
     return text
 
 
+def _compare(
+    strategy: MatchStrategy, a: Mapping[str, str | None], b: Mapping[str, str | None]
+) -> tuple[list[tuple[str | None, str | None, float | None, bool]], float, bool]:
+    """The numbers behind a verdict: per exact field, then per fuzzy rule, ``(a, b,
+    similarity, passed)``; the score; whether the pair matched. Both
+    :func:`score_normalised` and :func:`matches_normalised` decide here."""
+    compared: list[tuple[str | None, str | None, float | None, bool]] = []
+    shared = strategy.shared_missing
+    for field in strategy.fields:
+        va, vb = a.get(field), b.get(field)
+        if not va and not vb and field in shared:
+            compared.append((va, vb, 1.0, True))
+        else:
+            value = similarity(Method.EXACT, va, vb)
+            compared.append((va, vb, value, value == 1.0))
+    exact_ok = all(c[3] for c in compared)
+    rules_ok = True
+    weighted: list[float] = []
+    for rule in strategy.fuzzy:
+        va, vb = a.get(rule.field), b.get(rule.field)
+        value = similarity(rule.method, va, vb)
+        passed = value is not None and value >= rule.threshold
+        compared.append((va, vb, value, passed))
+        weighted.append(rule.weight * (value or 0.0))
+        if not passed and rule.threshold > 0:
+            rules_ok = False
+    if strategy.fuzzy:
+        score = math.fsum(weighted) / math.fsum(r.weight for r in strategy.fuzzy)
+    else:
+        score = 1.0 if exact_ok else 0.0
+    return compared, score, exact_ok and rules_ok and score >= strategy.min_score
+
+
+def matches_normalised(
+    strategy: MatchStrategy, a: Mapping[str, str | None], b: Mapping[str, str | None]
+) -> bool:
+    """``score_normalised(strategy, a, b).matched``, without building its explanation:
+    what a search through many candidates asks of each."""
+    return _compare(strategy, a, b)[2]
+
+
 def score_normalised(
     strategy: MatchStrategy, a: Mapping[str, str | None], b: Mapping[str, str | None]
 ) -> MatchScore:
@@ -207,37 +238,29 @@ def score_normalised(
     Batch dedupe normalises each record once and scores its pairs here; a form
     submission goes through :func:`score_pair`, which normalises and calls this.
     """
+    compared, score, matched = _compare(strategy, a, b)
     fields: list[FieldScore] = []
     reasons: list[str] = []
-    shared = set(strategy.shared_missing)
-    for field in strategy.fields:
-        compared, reason = _exact_field(field, a.get(field), b.get(field), field in shared)
-        fields.append(compared)
-        reasons.append(reason)
-    exact_ok = all(f.passed for f in fields)
-
-    rules: list[FieldScore] = []
-    for rule in strategy.fuzzy:
-        va, vb = a.get(rule.field), b.get(rule.field)
-        value = similarity(rule.method, va, vb)
-        passed = value is not None and value >= rule.threshold
-        rules.append(
-            FieldScore(rule.field, rule.method, va, vb, value, rule.threshold, passed, rule.weight)
+    exact = len(strategy.fields)
+    shared = strategy.shared_missing
+    for field, (va, vb, value, passed) in zip(strategy.fields, compared[:exact], strict=True):
+        both_missing = not va and not vb and field in shared
+        fields.append(FieldScore(field, Method.EXACT, va, vb, value, 1.0, passed))
+        if both_missing:
+            reasons.append(f"{field}: missing on both sides, a shared value for this strategy")
+        elif value is None:
+            reasons.append(f"{field}: missing on {_missing(va, vb)}, so it cannot match")
+        else:
+            reasons.append(f"{field}: {'equal' if passed else 'different'}")
+    for rule, (va, vb, value, passed) in zip(strategy.fuzzy, compared[exact:], strict=True):
+        compared_rule = FieldScore(
+            rule.field, rule.method, va, vb, value, rule.threshold, passed, rule.weight
         )
-    fields.extend(rules)
-    reasons.extend(_rule_reason(r) for r in rules)
-
-    if rules:
-        total = math.fsum(r.weight for r in rules)
-        score = math.fsum(r.weight * (r.similarity or 0.0) for r in rules) / total
-    else:
-        score = 1.0 if exact_ok else 0.0
-    rules_ok = all(r.passed for r in rules if r.required)
-    enough = score >= strategy.min_score
-    if rules:
-        sign = ">=" if enough else "<"
+        fields.append(compared_rule)
+        reasons.append(_rule_reason(compared_rule))
+    if strategy.fuzzy:
+        sign = ">=" if score >= strategy.min_score else "<"
         reasons.append(f"score {_number(score)} {sign} min_score {_number(strategy.min_score)}")
-    matched = exact_ok and rules_ok and enough
     return MatchScore(matched, score, tuple(fields), tuple(reasons))
 
 

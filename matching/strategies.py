@@ -23,13 +23,16 @@ from lifecycle.eligibility import FrozenMap
 from lifecycle.errors import LeadflowError
 from lifecycle.records import Contact, Lead, Record
 from matching import normalize
-from matching.scoring import MatchScore, Method, score_pair
+from matching.scoring import MatchScore, Method, score_pair, similarity
 from matching.store.codec import KEYED_FIELDS
 
 Values: TypeAlias = Mapping[str, object] | Record
 """A record's field values: a mapping (a form submission, a row) or a lifecycle record."""
 
 Normalizer: TypeAlias = Callable[[object], str | None]
+_Gate: TypeAlias = tuple[str, Callable[[Values], object], Normalizer, Method, float, bool]
+"""A comparison every match passes: field, reader, normaliser, method, threshold, and
+whether a value missing on both sides is shared (an exact field in ``shared_missing``)."""
 
 
 class StrategyError(LeadflowError, ValueError):
@@ -500,6 +503,7 @@ class MatchStrategy:
     _store_keys: tuple[tuple[str, Callable[[Values], str | None]], ...] = attrs.field(
         init=False, repr=False, eq=False
     )
+    _gates: tuple[_Gate, ...] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         problems = _Problems()
@@ -562,6 +566,10 @@ class MatchStrategy:
             tuple((f, _reader(f), NORMALIZERS[self._normalizer_name(f)]) for f in used),
         )
         object.__setattr__(self, "_store_keys", tuple((k, _STORE_KEYS[k]) for k in blocking))
+        readers = {field: (read, norm) for field, read, norm in self._normalise}
+        gates = [(f, *readers[f], Method.EXACT, 1.0, f in shared) for f in fields]
+        gates += [(r.field, *readers[r.field], r.method, r.threshold, False) for r in rules]
+        object.__setattr__(self, "_gates", tuple(g for g in gates if g[4] > 0))
 
     @staticmethod
     def _rules(problems: _Problems, value: object) -> tuple[FuzzyRule, ...] | None:
@@ -578,6 +586,16 @@ class MatchStrategy:
     # --- use ---------------------------------------------------------------------------
 
     @property
+    def source_fields(self) -> tuple[str, ...]:
+        """The record fields the strategy reads (``fullname`` is read from ``firstname``
+        and ``lastname``): what a store must load of a candidate to score it."""
+        read = [f for f, _, _ in self._normalise]
+        if _FULLNAME in read:
+            at = read.index(_FULLNAME)
+            read[at : at + 1] = ["firstname", "lastname"]
+        return tuple(dict.fromkeys(read))
+
+    @property
     def is_fuzzy(self) -> bool:
         """Whether the strategy has fuzzy rules (else it is exact, like Dynamics' OBM ones)."""
         return bool(self.fuzzy)
@@ -585,6 +603,20 @@ class MatchStrategy:
     def normalised(self, values: Values) -> dict[str, str | None]:
         """The normalised value of every field the strategy compares (``None``: missing)."""
         return {field: norm(read(values)) for field, read, norm in self._normalise}
+
+    def passes_gates(self, mine: Mapping[str, str | None], other: Values) -> bool:
+        """Whether ``other`` passes every comparison a match requires against ``mine``
+        (values from :meth:`normalised`): the exact fields, and the fuzzy rules with a
+        threshold. ``False`` means :meth:`match` cannot match; it is found normalising only
+        those fields of ``other``, so most candidates are turned away cheaply."""
+        for field, read, norm, method, threshold, shared in self._gates:
+            value = norm(read(other))
+            if shared and not value and not mine[field]:
+                continue
+            found = similarity(method, mine[field], value)
+            if found is None or found < threshold:
+                return False
+        return True
 
     def exact_key(self, values: Values) -> str | None:
         """The exact fields' normalised values as one key (a JSON list), for the store's

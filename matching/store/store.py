@@ -218,15 +218,26 @@ class Transaction:
         return [row[0] for row in rows]
 
     def candidates(
-        self, kind: type[Record], keys: Iterable[tuple[str, str]], *, limit: int | None = 100
+        self,
+        kind: type[Record],
+        keys: Iterable[tuple[str, str]],
+        *,
+        limit: int | None = 100,
+        fields: Iterable[str] | None = None,
     ) -> list[Candidate]:
         """The ``kind`` records stored under any of ``keys`` (``(keyed field, normalised
-        key)`` pairs), at most ``limit`` per key (``None``: all of them), each once, most
-        recently modified first."""
-        q = _queries(kind)
+        key)`` pairs), each once, most recently modified first.
+
+        A key with more than ``limit`` records (``None``: no limit) brings in ``limit`` of
+        them, the first in the key's index (by id: a stable sample), so that a block of
+        thousands costs no more than a small one. ``fields`` names the fields to read (a strategy's
+        :attr:`~matching.MatchStrategy.source_fields`; the state, merge and modification
+        columns always come too); all of them by default."""
         if limit is not None and (type(limit) is not int or limit < 1):
             raise InvalidFieldError("limit", "a whole number of at least 1, or None", limit)
-        statement = q.candidates if limit is not None else q.all_candidates
+        columns = _candidate_columns(kind, fields)
+        statement = _candidate_query(_kind_name(kind), "key", columns, limited=limit is not None)
+        pk = schema.PRIMARY_KEY[kind]
         found: dict[str, Candidate] = {}
         for field, key in keys:
             if field not in codec.KEYED_FIELDS:
@@ -238,24 +249,32 @@ class Transaction:
                 if limit is not None:
                     params["limit"] = limit
                 for row in statement.mappings(self._conn, params):
-                    found.setdefault(row[q.pk], _candidate(kind, q.pk, row))
+                    found.setdefault(row[pk], _candidate(kind, pk, row))
         return newest_first(found.values())
 
     def children(
-        self, kind: type[Record], field: str, parent_id: str, *, limit: int = 100
+        self,
+        kind: type[Record],
+        field: str,
+        parent_id: str,
+        *,
+        limit: int = 100,
+        fields: Iterable[str] | None = None,
     ) -> list[Candidate]:
         """The ``kind`` records whose reference ``field`` is ``parent_id``, at most ``limit``,
         most recently modified first (a contact's leads: ``children(Lead, "parentcontactid",
-        contact_id)``)."""
+        contact_id)``); ``fields`` as for :meth:`candidates`."""
         if field not in _PARENT_FIELDS.get(kind, ()):
             raise InvalidFieldError("field", f"one of {list(_PARENT_FIELDS.get(kind, ()))}", field)
         if type(limit) is not int or limit < 1:
             raise InvalidFieldError("limit", "a whole number of at least 1", limit)
+        columns = _candidate_columns(kind, fields)
+        statement = _candidate_query(_kind_name(kind), field, columns, limited=True)
         if not _storable(parent_id):
             return []
-        q = _queries(kind)
-        rows = q.child_rows[field].mappings(self._conn, {"id": parent_id, "limit": limit})
-        return [_candidate(kind, q.pk, row) for row in rows]
+        pk = schema.PRIMARY_KEY[kind]
+        rows = statement.mappings(self._conn, {"id": parent_id, "limit": limit})
+        return [_candidate(kind, pk, row) for row in rows]
 
     def find(self, kind: type[R], field: str, value: str) -> list[R]:
         """The ``kind`` records whose ``field`` normalises to the same key as ``value``."""
@@ -815,10 +834,7 @@ class _Queries:
     events: sa.Select[Any]
     version: Prepared
     lookup: Prepared
-    candidates: Prepared
-    all_candidates: Prepared
     children: dict[str, Prepared]
-    child_rows: dict[str, Prepared]
     insert: Prepared
     update: Prepared
     drop_consents: Prepared
@@ -845,12 +861,6 @@ def _build_queries(kind: type[Record]) -> _Queries:
     consents = sa.select(c).order_by(c.c.record_id, c.c.position)
     events = sa.select(h).order_by(h.c.record_id, h.c.seq)
     by_newest = (table.c.modifiedon.desc().nulls_last(), pk)
-    under_key = (
-        sa.select(table)
-        .join(k, sa.and_(k.c.record_id == pk, k.c.record_type == name))
-        .where(k.c.field == sa.bindparam("field"), k.c.key == sa.bindparam("key"))
-        .order_by(*by_newest)
-    )
     return _Queries(
         pk=pk.name,
         row=Prepared(sa.select(table).where(pk == one)),
@@ -867,19 +877,8 @@ def _build_queries(kind: type[Record]) -> _Queries:
             .where(k.c.field == sa.bindparam("field"), k.c.key == sa.bindparam("key"))
             .order_by(*by_newest)
         ),
-        candidates=Prepared(under_key.limit(sa.bindparam("limit"))),
-        all_candidates=Prepared(under_key),
         children={
             field: Prepared(sa.select(pk).where(table.c[field] == one).order_by(*by_newest))
-            for field in _parent_fields(kind)
-        },
-        child_rows={
-            field: Prepared(
-                sa.select(table)
-                .where(table.c[field] == one)
-                .order_by(*by_newest)
-                .limit(sa.bindparam("limit"))
-            )
             for field in _parent_fields(kind)
         },
         insert=_insert_all(table),
@@ -891,6 +890,59 @@ def _build_queries(kind: type[Record]) -> _Queries:
         drop_consents=Prepared(sa.delete(c).where(c.c.record_type == name, c.c.record_id == one)),
         drop_keys=Prepared(sa.delete(k).where(k.c.record_type == name, k.c.record_id == one)),
     )
+
+
+_ALWAYS_READ = ("version", "modifiedon", "statecode", "statuscode", "merged", "masterid")
+"""What every candidate carries besides the fields asked for: enough to order it (D3), tell
+an active record from a closed one, and find its master when it was merged away (D4)."""
+
+
+def _candidate_columns(kind: type[Record], fields: Iterable[str] | None) -> tuple[str, ...] | None:
+    """The columns to read for ``fields`` (``None``: every column), checked."""
+    if fields is None:
+        return None
+    if isinstance(fields, str) or not isinstance(fields, Iterable):
+        raise FieldTypeError("fields", "an iterable of field names", fields)
+    names = tuple(fields)
+    if not all(isinstance(name, str) for name in names):
+        raise FieldTypeError("fields", "an iterable of field names", fields)
+    return _columns_of(_kind_name(kind), names)
+
+
+@functools.cache
+def _columns_of(record_type: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    table = schema.RECORD_TABLES[schema.RECORD_TYPES[record_type]]
+    unknown = sorted(name for name in names if name not in table.c)
+    if unknown:
+        raise InvalidFieldError("fields", f"fields of a {record_type}", unknown)
+    wanted = {*names, *_ALWAYS_READ}
+    return tuple(c.name for c in table.c if c.name in wanted)
+
+
+@functools.cache
+def _candidate_query(
+    record_type: str, source: str, columns: tuple[str, ...] | None, *, limited: bool
+) -> Prepared:
+    """Records under a match key (``source="key"``) or of a parent (``source``: the reference
+    field), newest first, as ``columns`` and the primary key; built once per shape."""
+    kind = schema.RECORD_TYPES[record_type]
+    table = schema.RECORD_TABLES[kind]
+    pk = table.c[schema.PRIMARY_KEY[kind]]
+    chosen = [pk, *(table.c[c] for c in columns)] if columns is not None else [table]
+    query = sa.select(*chosen).order_by(table.c.modifiedon.desc().nulls_last(), pk)
+    limit: sa.BindParameter[int] = sa.bindparam("limit")
+    if source != "key":
+        query = query.where(table.c[source] == sa.bindparam("id"))
+        return Prepared(query.limit(limit) if limited else query)
+    # The cap applies to the key's index entries, in index order, before the records are
+    # read: a block of thousands costs no more than one of ``limit``.
+    k = schema.match_keys
+    ids = sa.select(k.c.record_id).where(
+        k.c.record_type == record_type,
+        k.c.field == sa.bindparam("field"),
+        k.c.key == sa.bindparam("key"),
+    )
+    return Prepared(query.where(pk.in_((ids.limit(limit) if limited else ids).scalar_subquery())))
 
 
 def _candidate(kind: type[Record], pk: str, row: Mapping[str, Any]) -> Candidate:

@@ -15,7 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from lifecycle import LeadflowError
-from matching import normalize
+from matching import _folding, normalize
 from matching._normalize_tables import (
     LEGAL_SUFFIXES,
     PLACEHOLDER_COMPANIES,
@@ -843,3 +843,21 @@ class TestProperties:
             assert key[1:].isascii()
             assert key[1:].isdigit()
             assert normalize.phone(key, "GB") == key
+
+
+# --- the ASCII fast path -------------------------------------------------------------------
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)) | st.text())
+def test_name_words_of_ascii_text_are_those_of_the_character_by_character_path(
+    value: str,
+) -> None:
+    """Folded ASCII text takes a shortcut to its words; it must give exactly the words the
+    general, character-by-character path gives."""
+    cleaned = _folding.clean(value)
+    assume(cleaned is not None)
+    assert cleaned is not None
+    strip = _folding._DELETE_APOSTROPHES
+    text = _folding.folded(cleaned.translate(strip)).translate(strip)
+
+    assert _folding.words(value) == _folding._unicode_words(text)

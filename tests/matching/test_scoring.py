@@ -9,6 +9,7 @@ import subprocess
 import sys
 from typing import Any
 
+import jellyfish
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -377,8 +378,28 @@ RECORD_VALUES = st.fixed_dictionaries(
 )
 
 
+def _token_set_reference(a: str, b: str) -> float | None:
+    """TOKEN_SET as first written: each direction's best pairs computed on their own."""
+    ta, tb = sorted(a.replace("|", " ").split()), sorted(b.replace("|", " ").split())
+    if not ta or not tb:
+        return None
+
+    def best(tokens: list[str], others: list[str]) -> float:
+        found = [max(jellyfish.jaro_winkler_similarity(t, o) for o in others) for t in tokens]
+        return math.fsum(found) / len(found)
+
+    return (best(ta, tb) + best(tb, ta)) / 2
+
+
 class TestScoreProperties:
     """Properties of score_pair over arbitrary records."""
+
+    @given(st.text(alphabet="abcdé |", max_size=20), st.text(alphabet="abcdé |", max_size=20))
+    def test_token_set_is_the_mean_of_both_directions_best_pairs(self, a: str, b: str) -> None:
+        """The one-matrix TOKEN_SET gives exactly the value of the two-direction definition."""
+        assert similarity(Method.TOKEN_SET, a or None, b or None) == (
+            _token_set_reference(a, b) if a and b else None
+        )
 
     @given(RECORD_VALUES, RECORD_VALUES)
     def test_symmetric_and_bounded(self, a: dict[str, Any], b: dict[str, Any]) -> None:

@@ -86,9 +86,11 @@ def test_candidate_values_equal_what_sqlalchemy_reads(store: Store) -> None:
 
 
 def test_candidates_are_capped_per_key(store: Store) -> None:
+    """A block larger than the cap gives a stable sample of it (the first ids in the key's
+    index, whatever their age), newest first; a block within the cap comes whole."""
     store.add_many(
         [
-            Contact(id=f"c{i}", firstname="Dana", lastname="Reyes", modifiedon=at(i))
+            Contact(id=f"c{i}", firstname="Dana", lastname="Reyes", modifiedon=at(10 - i))
             for i in range(7)
         ]
     )
@@ -96,9 +98,13 @@ def test_candidates_are_capped_per_key(store: Store) -> None:
     assert key is not None
 
     with store.transaction(readonly=True) as tx:
-        found = tx.candidates(Contact, [("fullname", key)], limit=3)
+        capped = tx.candidates(Contact, [("fullname", key)], limit=3)
+        whole = tx.candidates(Contact, [("fullname", key)], limit=7)
+        again = tx.candidates(Contact, [("fullname", key)], limit=3)
 
-    assert [c.id for c in found] == ["c6", "c5", "c4"], "the most recently modified first"
+    assert [c.id for c in capped] == ["c0", "c1", "c2"], "newest first"
+    assert [c.id for c in whole] == [f"c{i}" for i in range(7)]
+    assert again == capped
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lifecycle import Contact, Lead, LeadflowError
-from matching.scoring import Method
+from matching.scoring import Method, matches_normalised, score_normalised
 from matching.store.codec import KEYED_FIELDS, match_keys
 from matching.strategies import (
     CONTACT_BY_EMAIL,
@@ -774,6 +774,12 @@ _LEAD_TEXT = sorted(Target.LEAD.matchable_fields - {"telephone1", "mobilephone",
 _METHODS = [m for m in Method if m not in (Method.PHONE, Method.COMPANY)]
 
 
+_PROBED = [*_LEAD_TEXT, "telephone1", "mobilephone", "companyname"]
+_PROBE_VALUES = ["Dana", "Dana ", "dana", "Dan", "Reyes", "Dana Reyes", "", "+1 425 555 0100",
+                 "425-555-0100", "dana@contoso.com", "DANA@contoso.com", "Contoso Ltd", "x"]  # fmt: skip
+"""Values that often agree after normalisation, so that pairs pass and fail gates."""
+
+
 @st.composite
 def strategies(draw: st.DrawFn) -> MatchStrategy:
     """Valid lead strategies: exact fields, fuzzy rules, thresholds, weights, blocking."""
@@ -837,6 +843,25 @@ class TestProperties:
         one, other = strategy.match(a, b), strategy.match(b, a)
         assert (one.score, one.matched) == (other.score, other.matched)
         assert 0.0 <= one.score <= 1.0
+
+    @given(
+        st.one_of(strategies(), st.sampled_from(list(PRESETS.values()))),
+        st.dictionaries(st.sampled_from(_PROBED), st.sampled_from(_PROBE_VALUES)),
+        st.dictionaries(st.sampled_from(_PROBED), st.sampled_from(_PROBE_VALUES)),
+    )
+    def test_the_shortcuts_of_a_search_agree_with_the_full_score(
+        self, strategy: MatchStrategy, a: dict[str, str], b: dict[str, str]
+    ) -> None:
+        """A candidate turned away by ``passes_gates`` never matches, and
+        ``matches_normalised`` gives exactly the full score's verdict: a search that takes
+        the shortcuts finds the same matches as one that scores every pair."""
+        mine, theirs = strategy.normalised(a), strategy.normalised(b)
+        full = score_normalised(strategy, mine, theirs)
+
+        assert matches_normalised(strategy, mine, theirs) == full.matched
+        if not strategy.passes_gates(mine, b):
+            assert not full.matched
+        assert strategy.passes_gates(mine, b) == all(f.passed for f in full.fields if f.required)
 
     def test_default_normalizers_name_known_normalizers(self) -> None:
         """Every normaliser in the field table exists."""
