@@ -477,9 +477,9 @@ class MatchStrategy:
     normaliser of some fields (names from :data:`NORMALIZERS`), e.g.
     ``{"emailaddress1": "email_canonical"}``.
 
-    ``max_candidates`` bounds the records a fuzzy blocking key brings in (the most
-    recently modified first): a full-name block of a common name or a switchboard's
-    phone number can hold thousands, and a submission must not score them all. A key
+    ``max_candidates`` bounds the records a fuzzy blocking key brings in: a full-name
+    block of a common name or a switchboard's phone number can hold thousands, and a
+    submission must not read and score them all (the store samples a larger block). A key
     on one of the exact ``fields`` is read whole (:meth:`candidate_limit`): every
     record under it shares that value and may match on the others, so a cap could only
     lose a match (the lead of an address from its first page, behind newer pages).

@@ -19,6 +19,7 @@ import attrs
 
 from lifecycle import Contact, FieldTypeError, InvalidFieldError, Lead, LeadflowError
 from lifecycle.eligibility import FrozenMap
+from lifecycle.records import PERSONAL_FIELDS
 from matching import normalize
 from matching.scoring import MatchScore
 
@@ -149,20 +150,8 @@ class LeadAction(enum.Enum):
     NONE = "none"
 
 
-CONTACT_FIELDS = (
-    "firstname",
-    "lastname",
-    "emailaddress1",
-    "telephone1",
-    "mobilephone",
-    "jobtitle",
-    "address1_line1",
-    "address1_city",
-    "address1_stateorprovince",
-    "address1_postalcode",
-    "address1_country",
-)
-"""Submitted fields a contact takes."""
+CONTACT_FIELDS = PERSONAL_FIELDS
+"""Submitted fields a contact takes: the fields that identify a person."""
 
 LEAD_FIELDS = (
     *CONTACT_FIELDS,
