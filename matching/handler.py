@@ -278,12 +278,8 @@ class _Run:
     def _lives(self, email: str, record_type: str) -> bool:
         """Whether a stored record of ``record_type`` carries the address."""
         key = normalize.email(email)
-        kind = schema.RECORD_TYPES.get(record_type)
-        return (
-            key is not None
-            and kind is not None
-            and bool(self.tx.lookup(kind, "emailaddress1", key))
-        )
+        kind = schema.RECORD_TYPES[record_type]
+        return key is not None and bool(self.tx.lookup(kind, "emailaddress1", key))
 
     def _note_refused(self, *, written: bool) -> None:
         stone = self.stone

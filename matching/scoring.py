@@ -189,29 +189,37 @@ def _rule_reason(score: FieldScore) -> str:
     return text
 
 
+def compared(
+    method: Method, threshold: float, a: str | None, b: str | None, *, shared: bool = False
+) -> tuple[float | None, bool]:
+    """One comparison: the similarity, and whether it passed (present on both sides and
+    reaching ``threshold``; for an exact field that ``shared``, also missing on both).
+    The one definition of a passing comparison, for scores and for the gates a search
+    turns candidates away at (:meth:`MatchStrategy.passes_gates`)."""
+    if shared and not a and not b:
+        return 1.0, True
+    value = similarity(method, a, b)
+    return value, value is not None and value >= threshold
+
+
 def _compare(
     strategy: MatchStrategy, a: Mapping[str, str | None], b: Mapping[str, str | None]
 ) -> tuple[list[tuple[str | None, str | None, float | None, bool]], float, bool]:
     """The numbers behind a verdict: per exact field, then per fuzzy rule, ``(a, b,
     similarity, passed)``; the score; whether the pair matched. Both
     :func:`score_normalised` and :func:`matches_normalised` decide here."""
-    compared: list[tuple[str | None, str | None, float | None, bool]] = []
+    results: list[tuple[str | None, str | None, float | None, bool]] = []
     shared = strategy.shared_missing
     for field in strategy.fields:
         va, vb = a.get(field), b.get(field)
-        if not va and not vb and field in shared:
-            compared.append((va, vb, 1.0, True))
-        else:
-            value = similarity(Method.EXACT, va, vb)
-            compared.append((va, vb, value, value == 1.0))
-    exact_ok = all(c[3] for c in compared)
+        results.append((va, vb, *compared(Method.EXACT, 1.0, va, vb, shared=field in shared)))
+    exact_ok = all(r[3] for r in results)
     rules_ok = True
     weighted: list[float] = []
     for rule in strategy.fuzzy:
         va, vb = a.get(rule.field), b.get(rule.field)
-        value = similarity(rule.method, va, vb)
-        passed = value is not None and value >= rule.threshold
-        compared.append((va, vb, value, passed))
+        value, passed = compared(rule.method, rule.threshold, va, vb)
+        results.append((va, vb, value, passed))
         weighted.append(rule.weight * (value or 0.0))
         if not passed and rule.threshold > 0:
             rules_ok = False
@@ -219,7 +227,7 @@ def _compare(
         score = math.fsum(weighted) / math.fsum(r.weight for r in strategy.fuzzy)
     else:
         score = 1.0 if exact_ok else 0.0
-    return compared, score, exact_ok and rules_ok and score >= strategy.min_score
+    return results, score, exact_ok and rules_ok and score >= strategy.min_score
 
 
 def matches_normalised(

@@ -23,7 +23,7 @@ from lifecycle.eligibility import FrozenMap
 from lifecycle.errors import LeadflowError
 from lifecycle.records import Contact, Lead, Record
 from matching import normalize
-from matching.scoring import MatchScore, Method, score_pair, similarity
+from matching.scoring import MatchScore, Method, compared, score_pair
 from matching.store.codec import KEYED_FIELDS
 
 Values: TypeAlias = Mapping[str, object] | Record
@@ -568,8 +568,12 @@ class MatchStrategy:
         object.__setattr__(self, "_store_keys", tuple((k, _STORE_KEYS[k]) for k in blocking))
         readers = {field: (read, norm) for field, read, norm in self._normalise}
         gates = [(f, *readers[f], Method.EXACT, 1.0, f in shared) for f in fields]
-        gates += [(r.field, *readers[r.field], r.method, r.threshold, False) for r in rules]
-        object.__setattr__(self, "_gates", tuple(g for g in gates if g[4] > 0))
+        gates += [
+            (r.field, *readers[r.field], r.method, r.threshold, False)
+            for r in rules
+            if r.threshold > 0
+        ]
+        object.__setattr__(self, "_gates", tuple(gates))
 
     @staticmethod
     def _rules(problems: _Problems, value: object) -> tuple[FuzzyRule, ...] | None:
@@ -609,14 +613,10 @@ class MatchStrategy:
         (values from :meth:`normalised`): the exact fields, and the fuzzy rules with a
         threshold. ``False`` means :meth:`match` cannot match; it is found normalising only
         those fields of ``other``, so most candidates are turned away cheaply."""
-        for field, read, norm, method, threshold, shared in self._gates:
-            value = norm(read(other))
-            if shared and not value and not mine[field]:
-                continue
-            found = similarity(method, mine[field], value)
-            if found is None or found < threshold:
-                return False
-        return True
+        return all(
+            compared(method, threshold, mine[field], norm(read(other)), shared=shared)[1]
+            for field, read, norm, method, threshold, shared in self._gates
+        )
 
     def exact_key(self, values: Values) -> str | None:
         """The exact fields' normalised values as one key (a JSON list), for the store's

@@ -13,9 +13,9 @@ The WAL starts over only when a writer finds every frame copied; under a steady
 stream of commits a passive checkpoint never catches up, so once the WAL is long
 (:data:`RESTART_FRAMES`) the thread copies all but the last few frames while writers
 go on, then holds this process's new write transactions at a gate while a
-``RESTART`` checkpoint copies and syncs those. That costs the held writers one disk
-sync (1 ms on a fast SSD, 70-90 ms on the slow virtual disk the benchmarks ran on),
-so it happens seldom: every few thousand submissions under a load that never pauses.
+``RESTART`` checkpoint copies and syncs those. The held writers wait for a disk sync,
+which a slow disk makes long, so this happens seldom: every few thousand submissions
+under a load that never pauses.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import contextlib
 import os
 import sqlite3
 import threading
-import time
 
 INTERVAL_S = 0.2
 """How long commits wait, at most, before their pages are checkpointed."""
@@ -37,9 +36,8 @@ RESTART_FRAMES = 65_536
 
 Between bursts of commits the WAL starts over by itself (the next writer finds every
 frame copied). Under commits that never pause, it only starts over when writers are
-held off while the last frames are copied and synced: a sync costs 1 ms on a fast SSD
-but 70-90 ms on a slow virtual disk, so this happens seldom. Readers pay nothing for a
-long WAL whose frames have been copied."""
+held off while the last frames are copied and synced, so this should happen seldom.
+Readers pay nothing for a long WAL whose frames have been copied."""
 
 RESTART_LEFT = 256
 """Frames a restarting checkpoint may leave to copy with writers held off; passive rounds
@@ -47,13 +45,6 @@ copy the rest first, while writers go on."""
 
 CATCH_UP_ROUNDS = 8
 """Passive rounds at most before a restart, when commits outpace them."""
-
-RESTART_WAIT_S = 2.0
-"""How long a restarting checkpoint waits for transactions under way before it gives up
-until the next round."""
-
-BUSY_TIMEOUT_MS = 2_000
-"""The checkpointing connection's busy timeout for passive checkpoints."""
 
 WAL_SIZE_LIMIT = 32 << 20
 """``journal_size_limit``: the size a WAL file is cut back to when it starts over."""
@@ -102,7 +93,7 @@ class Checkpointer:
 
     def _run(self) -> None:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        connection.execute("PRAGMA busy_timeout=2000")
         try:
             while not self._closed:
                 self._wake.wait(INTERVAL_S)
@@ -127,7 +118,7 @@ class Checkpointer:
                     break
                 _, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             with self._gate:
-                _restart(connection)
+                connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
 
     def close(self, timeout: float | None = 5.0) -> None:
         """Stop the thread after one last checkpoint; ``timeout=None`` does not wait for it."""
@@ -137,20 +128,3 @@ class Checkpointer:
             self._wake.set()
             if timeout is not None:
                 thread.join(timeout)
-
-
-def _restart(connection: sqlite3.Connection) -> None:
-    """``wal_checkpoint(RESTART)``, asked again every half millisecond until the
-    transactions already under way have ended (at most :data:`RESTART_WAIT_S`), rather
-    than through SQLite's busy handler, which sleeps 1, 2, 5, 10, 20... ms between tries
-    while the writers at the gate wait too."""
-    connection.execute("PRAGMA busy_timeout=0")
-    try:
-        deadline = time.monotonic() + RESTART_WAIT_S
-        while True:
-            busy = connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()[0]
-            if not busy or time.monotonic() >= deadline:
-                return
-            time.sleep(0.0005)
-    finally:
-        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

@@ -929,6 +929,22 @@ def test_the_first_claim_of_a_key_wins(store: Store) -> None:
         assert tx.claimed("contact:emailaddress1", "unclaimed@example.org") is None
 
 
+def test_a_stale_claim_moves_only_from_the_holder_named(store: Store) -> None:
+    """``reclaim`` is a compare-and-swap: it moves the claim from the holder the caller saw,
+    and a second writer that saw the same holder finds the claim already gone."""
+    stale, mine, theirs = (Contact(emailaddress1="new@example.org") for _ in range(3))
+    store.claim("contact:emailaddress1", "new@example.org", stale)
+
+    assert store.reclaim("contact:emailaddress1", "new@example.org", mine, stale.id) is True
+    assert store.reclaim("contact:emailaddress1", "new@example.org", theirs, stale.id) is False
+    assert (
+        store.reclaim("contact:emailaddress1", "unclaimed@example.org", theirs, stale.id) is False
+    )
+    with store.transaction(readonly=True) as tx:
+        assert tx.claimed("contact:emailaddress1", "new@example.org") == ("contact", mine.id)
+        assert tx.claimed("contact:emailaddress1", "unclaimed@example.org") is None
+
+
 def test_two_claims_in_one_transaction_agree(store: Store) -> None:
     first, second = Lead(), Lead()
     with store.transaction() as tx:
