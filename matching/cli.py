@@ -266,7 +266,7 @@ def _print_rejections(report: ImportReport, errors_path: Path | None) -> None:
     shown = report.rejected[:SHOWN_REJECTIONS]
     click.echo(f"Rejected rows ({report.rejected_rows:,}):")
     for error in shown:
-        click.echo(f"  {error}")
+        click.echo(f"  {error.describe(command_line=True)}")
     hidden = len(report.rejected) - len(shown)
     if hidden:
         hint = "" if errors_path else " (--errors FILE.csv writes them all)"
@@ -281,7 +281,9 @@ def _write_rejections(report: ImportReport, path: Path) -> None:
         with path.open("w", encoding="utf-8", newline="") as file:
             writer = csv.writer(file)
             writer.writerow(("line", "field", "reason"))
-            writer.writerows((e.line, e.field or "", e.reason) for e in report.rejected)
+            writer.writerows(
+                (e.line, e.field or "", e.message(command_line=True)) for e in report.rejected
+            )
     except OSError as err:
         raise click.ClickException(f"cannot write {path}: {err.strerror or err}") from err
 

@@ -12,7 +12,6 @@ one record through the store's claims.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import time
 from collections.abc import Iterator, Mapping
@@ -151,13 +150,14 @@ class _Probe:
     """One strategy asked about one submission: the submitted values, normalised once,
     and the store keys that find the candidates."""
 
-    __slots__ = ("keys", "normalised", "strategy", "values")
+    __slots__ = ("claim_key", "keys", "normalised", "strategy", "values")
 
     def __init__(self, strategy: MatchStrategy, values: Mapping[str, Any]) -> None:
         self.strategy = strategy
         self.values = values
         self.normalised = strategy.normalised(values)
         self.keys = strategy.blocking_keys(values)
+        self.claim_key = strategy.claim_key(values)
 
     def score(self, other: Mapping[str, Any] | Record) -> MatchScore:
         """The submission scored against ``other`` (a candidate's values or a record)."""
@@ -307,9 +307,35 @@ class _Run:
                 kind, keys, limit=limit, fields=probe.strategy.source_fields
             )
         ]
-        if len(by_limit) > 1:
-            found = newest_first({c.id: c for c in found}.values())
+        holder = self._claim_holder(kind, probe, {c.id for c in found})
+        if len(by_limit) > 1 or holder:
+            found = newest_first({c.id: c for c in [*found, *holder]}.values())
         return self._ranked(kind, probe, found)
+
+    def _claim_holder(self, kind: type[Record], probe: _Probe, found: set[str]) -> list[Candidate]:
+        """The record holding the probe's claim, when the blocking keys may not find it.
+
+        A strategy that compares what the store does not key (canonical Gmail addresses)
+        can match the record that claimed the address while no key finds it (its address
+        moved to a ``+tag``): the submission would then create a record, find the claim
+        taken by a match and retry for ever. Reading the holder as a candidate makes it
+        match instead."""
+        strategy = probe.strategy
+        if probe.claim_key is None or strategy.keys_find_claim_holders:
+            return []
+        held = self.tx.claimed(strategy.name, probe.claim_key)
+        if held is None or held[1] in found:
+            return []
+        return [self._candidate(record) for record in self.tx.get_many(kind, [held[1]])]
+
+    def _candidate(self, record: Record) -> Candidate:
+        return Candidate(
+            schema.TYPE_NAME[type(record)],
+            record.id,
+            record.modifiedon,
+            RecordValues(record),
+            self.tx.version(record) or 0,
+        )
 
     def _ranked(
         self, kind: type[Record], probe: _Probe, candidates: list[Candidate]
@@ -344,18 +370,8 @@ class _Run:
                     f"{master}; the master was used",
                     candidate.id,
                 )
-        record_type = merged[0][0].record_type
         return [
-            (
-                Candidate(
-                    record_type,
-                    record.id,
-                    record.modifiedon,
-                    RecordValues(record),
-                    self.tx.version(record) or 0,
-                ),
-                by_master[record.id],
-            )
+            (self._candidate(record), by_master[record.id])
             for record in self.tx.get_many(kind, list(by_master))
         ]
 
@@ -511,12 +527,9 @@ class _Run:
         it finds that record and applies every rule to it. A claim held by a record that
         no longer matches (its address changed) or is gone is stale: it moves to the new
         record."""
-        strategy = probe.strategy
-        key = strategy.exact_key(probe.values)
+        strategy, key = probe.strategy, probe.claim_key
         if key is None:
-            if not probe.keys:
-                return
-            key = json.dumps(list(probe.keys[0]), ensure_ascii=False)
+            return
         holder = self.tx.claim(strategy.name, key, record)
         if holder == record.id:
             return

@@ -175,6 +175,11 @@ _STORE_KEYS: Mapping[str, Callable[[Values], str | None]] = FrozenMap(_STORE_KEY
 """How the store computes the keyed fields of contacts and leads
 (``matching.store.codec.match_keys``); a test proves the two agree on every record."""
 
+_STORE_NORMALIZER_NAMES: Mapping[str, str] = FrozenMap(
+    {"emailaddress1": "email", "telephone1": "phone", "mobilephone": "phone"}
+)
+"""The keyed fields the store keys with one of :data:`NORMALIZERS`, and its name."""
+
 
 def _keyed_fields(target: Target) -> tuple[str, ...]:
     """The store's keyed fields a ``target`` record has (``name`` is an account's)."""
@@ -504,6 +509,7 @@ class MatchStrategy:
         init=False, repr=False, eq=False
     )
     _gates: tuple[_Gate, ...] = attrs.field(init=False, repr=False, eq=False)
+    _keys_find_claim_holders: bool = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         problems = _Problems()
@@ -574,6 +580,14 @@ class MatchStrategy:
             if r.threshold > 0
         ]
         object.__setattr__(self, "_gates", tuple(gates))
+        object.__setattr__(
+            self,
+            "_keys_find_claim_holders",
+            any(
+                b in fields and self._normalizer_name(b) == _STORE_NORMALIZER_NAMES.get(b)
+                for b in blocking
+            ),
+        )
 
     @staticmethod
     def _rules(problems: _Problems, value: object) -> tuple[FuzzyRule, ...] | None:
@@ -630,6 +644,26 @@ class MatchStrategy:
         if any(p is None and f not in shared for f, p in zip(self.fields, parts, strict=True)):
             return None
         return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+
+    def claim_key(self, values: Values) -> str | None:
+        """The key a new record claims (the store's ``claim(strategy.name, key, record)``)
+        so that concurrent creators of one person agree on one record: the
+        :meth:`exact_key`, else the first blocking key as a JSON pair; ``None`` when
+        there is neither."""
+        key = self.exact_key(values)
+        if key is not None:
+            return key
+        keys = self.blocking_keys(values)
+        return json.dumps(list(keys[0]), ensure_ascii=False) if keys else None
+
+    @property
+    def keys_find_claim_holders(self) -> bool:
+        """Whether the blocking keys always find a record that holds a submission's
+        :meth:`claim_key` and matches it: true when a blocking field is an exact field
+        normalised as the store keys it (the Dynamics presets). Otherwise (a fuzzy
+        strategy comparing canonical emails, say) the holder may match while no key
+        finds it, and the handler looks the claim up as well."""
+        return self._keys_find_claim_holders
 
     def blocking_keys(self, values: Values) -> list[tuple[str, str]]:
         """``(keyed field, key)`` pairs to look candidates up by in the store, as the store

@@ -204,8 +204,9 @@ class _Batches:
             if stone is None or tx.exists(self.parser.kind, record.id):
                 continue
             refusal = TombstonedError(str(record.emailaddress1), stone.record_type, stone.record_id)
-            reason = f"{refusal} Import it with allow_tombstoned to recreate it."
-            rejected.append(RowError(line, "emailaddress1", reason))
+            rejected.append(
+                RowError(line, "emailaddress1", str(refusal), override="allow_tombstoned")
+            )
             refused.add(record.id)
         return refused
 

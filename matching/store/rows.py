@@ -46,15 +46,35 @@ _STORABLE = "text without NUL characters or lone surrogates"
 
 @attrs.frozen
 class RowError:
-    """Why a row was not imported: its line (or 1-based row number) and the column at fault."""
+    """Why a row was not imported: its line (or 1-based row number) and the column at fault.
+
+    ``override`` names the import's keyword argument that would accept the row anyway
+    (``allow_tombstoned``), so that each interface can name it as its caller spells it:
+    the keyword in Python, the flag on the command line (:meth:`message`).
+    """
 
     line: int
     field: str | None
     reason: str
+    override: str | None = attrs.field(default=None, kw_only=True)
+
+    def message(self, *, command_line: bool = False) -> str:
+        """The reason, and how to accept the row when an option would: ``allow_tombstoned=True``,
+        or ``--allow-tombstoned`` with ``command_line``."""
+        if self.override is None:
+            return self.reason
+        spelled = (
+            f"--{self.override.replace('_', '-')}" if command_line else f"{self.override}=True"
+        )
+        return f"{self.reason} Import it with {spelled} to accept it anyway."
+
+    def describe(self, *, command_line: bool = False) -> str:
+        """The line, the column and :meth:`message`."""
+        where = f"line {self.line}" + (f", {self.field}" if self.field else "")
+        return f"{where}: {self.message(command_line=command_line)}"
 
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f", {self.field}" if self.field else "")
-        return f"{where}: {self.reason}"
+        return self.describe()
 
 
 def check_kind(kind: object) -> type[Record]:
