@@ -40,7 +40,14 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except LeadflowError as err:
-            raise click.ClickException(str(err)) from err
+            raise click.ClickException(_one_line(err)) from err
+
+
+def _one_line(err: LeadflowError) -> str:
+    """The error's message, naming what a command-line user can pass (``--busy-timeout``,
+    not ``busy_timeout``) where the error can say so."""
+    describe = getattr(err, "describe", None)
+    return str(describe(command_line=True)) if callable(describe) else str(err)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -193,22 +200,30 @@ def _file_format(path: Path, fmt: str | None) -> str:
     return found
 
 
-@contextmanager
-def _database_errors(doing: str, url: str | None, hint: str = "") -> Iterator[None]:
-    """Turn a database failure into one error line naming the store (password hidden)."""
-    import sqlalchemy as sa
+_busy_option = click.option(
+    "--busy-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another writer's lock before giving up.",
+)
 
-    from matching.store.engine import parse_url
+
+@contextmanager
+def _database_errors(hint: str) -> Iterator[None]:
+    """Add ``hint`` (what stays stored) to a store failure's one line."""
+    from matching.store import ConflictError, StoreError
 
     try:
         yield
-    except sa.exc.SQLAlchemyError as err:
-        shown = parse_url(url).render_as_string(hide_password=True)
-        detail = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-        raise click.ClickException(f"cannot {doing} the store at {shown}: {detail}{hint}") from err
+    except ConflictError:
+        raise
+    except StoreError as err:
+        raise click.ClickException(f"{_one_line(err)}{hint}") from err
 
 
-def _open_store(url: str | None, *, create: bool) -> Store:
+def _open_store(url: str | None, *, create: bool, busy_timeout: float) -> Store:
     """The store at ``url``; unless ``create``, a SQLite file must exist and be current."""
     from matching.store import open_store
     from matching.store.engine import DEFAULT_PATH, parse_url
@@ -225,25 +240,35 @@ def _open_store(url: str | None, *, create: bool) -> Store:
             f"no database at {url or DEFAULT_PATH}: import into it first, "
             "or run `leadflow db upgrade`."
         )
-    with _database_errors("open", url):
-        return open_store(url, migrate_schema=create)
+    return open_store(url, migrate_schema=create, busy_timeout=busy_timeout)
 
 
 @db.command(name="upgrade")
 @_db_option
-def db_upgrade(url: str | None) -> None:
+@_busy_option
+def db_upgrade(url: str | None, busy_timeout: float) -> None:
     """Create the store's schema, or migrate it to this leadflow's revision."""
-    from matching.store.engine import create_engine, current_revision, migrate, parse_url
+    from matching.store import failures
+    from matching.store.engine import (
+        READ_ONLY,
+        close_engine,
+        create_engine,
+        current_revision,
+        migrate,
+        parse_url,
+    )
 
     parsed = parse_url(url)
-    engine = create_engine(parsed)
+    engine = create_engine(parsed, busy_timeout=busy_timeout)
     try:
-        with _database_errors("migrate", url), engine.connect() as connection:
-            before = current_revision(connection)
-        with _database_errors("migrate", url):
+        with failures.mapped(failures.where_of(engine), doing="migrate"):
+            with engine.connect() as connection:
+                reading = connection.execution_options(**{READ_ONLY: True})
+                with reading.begin():
+                    before = current_revision(reading)
             after = migrate(engine)
     finally:
-        engine.dispose()
+        close_engine(engine)
     shown = parsed.render_as_string(hide_password=True)
     if before == after:
         click.echo(f"{shown}: schema at revision {after} (already current)")
@@ -313,6 +338,7 @@ def _with_progress(file: Path, label: str, run: Callable[[Callable[[int], object
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_db_option
+@_busy_option
 @_format_option
 @click.option(
     "--batch-size",
@@ -344,6 +370,7 @@ def db_import(
     kind: str,
     file: Path,
     url: str | None,
+    busy_timeout: float,
     fmt: str | None,
     batch_size: int,
     on_existing: str,
@@ -366,9 +393,9 @@ def db_import(
         "allow_tombstoned": allow_tombstoned,
     }
     stopped = "; the batches committed before stay stored: run the import again to finish it"
-    store = _open_store(url, create=True)
+    store = _open_store(url, create=True, busy_timeout=busy_timeout)
     try:
-        with _database_errors("import into", url, stopped):
+        with _database_errors(stopped):
             report = _with_progress(
                 file,
                 f"{kind} rows",
@@ -392,8 +419,9 @@ def db_import(
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_db_option
+@_busy_option
 @_format_option
-def db_export(kind: str, file: Path, url: str | None, fmt: str | None) -> None:
+def db_export(kind: str, file: Path, url: str | None, busy_timeout: float, fmt: str | None) -> None:
     """Export every stored KIND record to a CSV or JSON Lines FILE.
 
     One row per record, by id, with Dataverse logical names; `leadflow db import`
@@ -403,10 +431,9 @@ def db_export(kind: str, file: Path, url: str | None, fmt: str | None) -> None:
     from matching.store.schema import RECORD_TYPES
 
     writer = export_csv if _file_format(file, fmt) == "csv" else export_jsonl
-    store = _open_store(url, create=False)
+    store = _open_store(url, create=False, busy_timeout=busy_timeout)
     try:
-        with _database_errors("export from", url):
-            count = writer(store, file, RECORD_TYPES[kind])
+        count = writer(store, file, RECORD_TYPES[kind])
     except OSError as err:
         raise click.ClickException(f"cannot write {file}: {err.strerror or err}") from err
     finally:
@@ -752,7 +779,6 @@ def _replay(
     handler: SubmissionHandler,
     tally: _Tally,
     sink: _OutcomeSink,
-    url: str | None,
     progress: Callable[[int], object] | None,
 ) -> _Tally:
     """Hand every line of ``file`` to ``handler``; a bad line is counted, never fatal."""
@@ -775,7 +801,7 @@ def _replay(
                     "stored, each in its own transaction)"
                 )
                 try:
-                    with _database_errors("submit into", url, stopped):
+                    with _database_errors(stopped):
                         outcome = handler.submit(data)
                 except SubmissionRejected as err:
                     problems = [_Rejection(number, p.field, p.reason) for p in err.problems]
@@ -850,6 +876,7 @@ def _print_summary(tally: _Tally, outcomes: Path | None) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_db_option
+@_busy_option
 @click.option(
     "--mode",
     type=click.Choice(MODES),
@@ -893,6 +920,7 @@ def _print_summary(tally: _Tally, outcomes: Path | None) -> None:
 def submit(
     file: Path,
     url: str | None,
+    busy_timeout: float,
     mode: str | None,
     contact_strategy: MatchStrategy,
     lead_strategy: MatchStrategy,
@@ -926,7 +954,7 @@ def submit(
         settings["mode"] = mode
     if generate_leads_without_matching:
         settings["generate_leads_without_matching"] = True
-    store = _open_store(url, create=True)
+    store = _open_store(url, create=True, busy_timeout=busy_timeout)
     try:
         handler = SubmissionHandler(
             store, contact_strategy, lead_strategy, policy=SubmissionPolicy.from_dict(settings)
@@ -936,7 +964,7 @@ def submit(
             _with_progress(
                 file,
                 "submissions",
-                lambda progress: _replay(file, handler, tally, sink, url, progress),
+                lambda progress: _replay(file, handler, tally, sink, progress),
             )
     finally:
         store.close()

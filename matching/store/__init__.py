@@ -6,8 +6,10 @@ from matching.store.errors import (
     ConflictError,
     RecordNotFound,
     SchemaVersionError,
+    StoreBusy,
     StoreConfigError,
     StoreError,
+    StoreUnavailable,
     TombstonedError,
 )
 from matching.store.store import Store, Transaction, open_store
@@ -20,8 +22,10 @@ __all__ = [
     "RecordNotFound",
     "SchemaVersionError",
     "Store",
+    "StoreBusy",
     "StoreConfigError",
     "StoreError",
+    "StoreUnavailable",
     "Tombstone",
     "TombstonedError",
     "Transaction",

@@ -33,7 +33,6 @@ import sqlalchemy as sa
 
 from lifecycle import FieldTypeError, InvalidFieldError, Record
 from matching.store import codec, schema
-from matching.store.engine import READ_ONLY
 from matching.store.errors import StoreError, TombstonedError
 from matching.store.rows import RowError, RowParser, check_kind
 from matching.store.store import OnExisting, Store, Transaction
@@ -492,10 +491,9 @@ def _stored_rows(store: Store, kind: type[Record]) -> Iterator[sa.Row[Any]]:
     query = sa.select(*(table.c[name] for name in export_columns(kind))).order_by(
         table.c[schema.PRIMARY_KEY[kind]]
     )
-    with store.engine.connect() as connection:
-        reading = connection.execution_options(**{READ_ONLY: True}, yield_per=_READ_CHUNK)
-        with reading.begin():
-            yield from reading.execute(query)
+    with store.transaction(readonly=True) as tx:
+        reading = tx.connection.execution_options(yield_per=_READ_CHUNK)
+        yield from reading.execute(query)
 
 
 def _flag_text(value: object) -> str:

@@ -22,14 +22,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import StaticPool
 
+from matching.store import failures
 from matching.store.checkpoint import WAL_SIZE_LIMIT, Checkpointer
 from matching.store.errors import SchemaVersionError, StoreConfigError
+from matching.store.failures import DEFAULT_BUSY_TIMEOUT, Where
 
 DEFAULT_PATH = "leadflow.db"
 """The SQLite file ``open_store()`` uses when given no URL."""
 
-BUSY_TIMEOUT_S = 60.0
-"""How long a SQLite writer waits for the lock before giving up."""
+BUSY_TIMEOUT_S = DEFAULT_BUSY_TIMEOUT
+"""How long a writer waits for another writer's lock by default before giving up."""
 
 SQLITE_CACHE_KIB = 32 * 1024
 """SQLite's page cache per connection (its default is 2 MiB): the upper levels of the
@@ -71,12 +73,34 @@ def parse_url(url: str | os.PathLike[str] | None) -> URL:
     )
 
 
-def create_engine(url: URL, *, echo: bool = False) -> Engine:
-    """An engine for ``url`` with leadflow's connection settings."""
+def check_busy_timeout(value: object) -> float:
+    """``value`` as a busy timeout in seconds: a positive, finite number."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value < float("inf")
+    ):
+        raise StoreConfigError(
+            f"'busy_timeout' must be a positive number of seconds (got {value!r})."
+        )
+    return float(value)
+
+
+def create_engine(url: URL, *, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT_S) -> Engine:
+    """An engine for ``url`` with leadflow's connection settings; a writer waits
+    ``busy_timeout`` seconds for another writer's lock before :class:`StoreBusy`."""
+    wait = check_busy_timeout(busy_timeout)
     if url.get_backend_name() == "sqlite":
-        engine = _sqlite_engine(url, echo)
+        engine = _sqlite_engine(url, echo, wait)
     else:
-        engine = sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
+        engine = sa.create_engine(
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            pool_size=10,
+            connect_args={"options": f"-c lock_timeout={max(1, round(wait * 1000))}"},
+        )
+    failures.register(engine, Where.of(url, wait))
     ref = weakref.ref(engine)
 
     def _after_fork() -> None:
@@ -99,7 +123,7 @@ def close_engine(engine: Engine) -> None:
     engine.dispose()
 
 
-def _sqlite_engine(url: URL, echo: bool) -> Engine:
+def _sqlite_engine(url: URL, echo: bool, wait: float) -> Engine:
     memory = url.database in (None, "", ":memory:")
     checkpointer: Checkpointer | None = None
     if not memory:
@@ -110,7 +134,7 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
     engine = sa.create_engine(
         url,
         echo=echo,
-        connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        connect_args={"timeout": wait, "check_same_thread": False},
         **({"poolclass": StaticPool} if memory else {}),
     )
 
@@ -118,9 +142,9 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
     def _connect(dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={max(1, round(wait * 1000))}")
         if not memory:
-            _use_wal(cursor)
+            _use_wal(cursor, wait)
             cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
@@ -146,10 +170,10 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
     return engine
 
 
-def _use_wal(cursor: Any) -> None:
+def _use_wal(cursor: Any, wait: float) -> None:
     """Switch the file to WAL once. The switch needs the file to itself and SQLite does
     not wait on its busy handler for it, so processes opening a new file at once retry."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    deadline = time.monotonic() + wait
     while True:
         try:
             if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -185,12 +209,25 @@ def migrate(engine: Engine, *, allowed: bool = True) -> str:
     """Bring the schema to the head revision; concurrent callers migrate it once.
 
     Returns the revision. Raises :class:`SchemaVersionError` when the database is
-    newer than this leadflow, or older and ``allowed`` is false.
+    newer than this leadflow, or older and ``allowed`` is false. A schema already at
+    the head is only read: opening a current store takes no write lock, so it does not
+    wait behind another writer.
     """
-    from alembic import command
-
     script = ScriptDirectory.from_config(alembic_config())
     head = head_revision()
+    with failures.mapped(failures.where_of(engine), doing="open"):
+        with engine.connect() as reading, reading.execution_options(**{READ_ONLY: True}).begin():
+            current = current_revision(reading)
+        if current == head:
+            return head
+        return _migrate(engine, script, head, allowed=allowed)
+
+
+def _migrate(engine: Engine, script: ScriptDirectory, head: str, *, allowed: bool) -> str:
+    """:func:`migrate`'s writing part, under the write lock (SQLite) or an advisory lock
+    (PostgreSQL), so that concurrent openers migrate once."""
+    from alembic import command
+
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(

@@ -73,3 +73,36 @@ class TombstonedError(StoreError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.address, self.kind, self.record_id))
+
+
+class StoreBusy(StoreError, TimeoutError):
+    """Another writer held the database's lock for longer than the busy timeout.
+
+    ``store`` is where (a SQLite file's path, or a URL with the password hidden) and
+    ``waited`` the busy timeout in seconds; nothing was written. The message names the
+    setting that waits longer as the caller spells it (:meth:`describe`)."""
+
+    def __init__(self, store: str, waited: float) -> None:
+        self.store, self.waited = store, waited
+        super().__init__(self.describe())
+
+    def describe(self, *, command_line: bool = False) -> str:
+        """The message, naming ``busy_timeout=SECONDS`` (``--busy-timeout SECONDS`` with
+        ``command_line``)."""
+        setting = "--busy-timeout SECONDS" if command_line else "busy_timeout=SECONDS"
+        return (
+            f"the store at {self.store} is busy: another writer held its lock for longer "
+            f"than the {self.waited:g} s busy timeout, and nothing was written; try again, "
+            f"or wait longer with {setting}."
+        )
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.store, self.waited))
+
+
+class StoreUnavailable(StoreError, ConnectionError):
+    """The database cannot be reached: a server refused or dropped the connection, or a
+    file cannot be opened. The message names the store, never its password."""

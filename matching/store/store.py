@@ -37,8 +37,15 @@ from lifecycle import (
 )
 from lifecycle.clock import require_aware
 from matching import normalize
-from matching.store import codec, schema
-from matching.store.engine import READ_ONLY, close_engine, create_engine, migrate, parse_url
+from matching.store import codec, failures, schema
+from matching.store.engine import (
+    BUSY_TIMEOUT_S,
+    READ_ONLY,
+    close_engine,
+    create_engine,
+    migrate,
+    parse_url,
+)
 from matching.store.errors import ConflictError, RecordNotFound, StoreError, TombstonedError
 from matching.store.prepared import Prepared
 from matching.store.values import Candidate, Interaction, Tombstone, newest_first
@@ -106,6 +113,11 @@ class Transaction:
         self._store = store
         self._conn = connection
         self._seen: dict[int, tuple[Record, _Loaded | None]] = {}
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's SQLAlchemy connection, for queries leadflow does not offer."""
+        return self._conn
 
     # --- reading records ---------------------------------------------------------------
 
@@ -1137,6 +1149,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._tracker = _Tracker()
+        self._where = failures.where_of(engine)
 
     @property
     def engine(self) -> Engine:
@@ -1171,17 +1184,21 @@ class Store:
         """One database transaction: committed when the block ends, rolled back if it raises.
 
         Records loaded inside it remember their version, so a later :meth:`save`
-        (inside or outside) detects a concurrent change.
+        (inside or outside) detects a concurrent change. A database failure inside it
+        is raised as a :class:`StoreError` (``from`` the driver's error): a lost race
+        as :class:`ConflictError` (retry the block), a lock held past the busy timeout
+        as :class:`StoreBusy`, an unreachable database as :class:`StoreUnavailable`.
         """
-        connection = self._engine.connect()
-        if readonly:
-            connection = connection.execution_options(**{READ_ONLY: True})
-        try:
-            with connection.begin():
-                tx = Transaction(self, connection)
-                yield tx
-        finally:
-            connection.close()
+        with failures.mapped(self._where):
+            connection = self._engine.connect()
+            if readonly:
+                connection = connection.execution_options(**{READ_ONLY: True})
+            try:
+                with connection.begin():
+                    tx = Transaction(self, connection)
+                    yield tx
+            finally:
+                connection.close()
         for record, loaded in tx._seen.values():
             if loaded is None:
                 self._tracker.drop(record)
@@ -1364,23 +1381,27 @@ class Store:
         self._write(lambda tx: tx.add_interaction(interaction))
 
 
-def open_store(url: str | None = None, *, migrate_schema: bool = True, echo: bool = False) -> Store:
+def open_store(
+    url: str | None = None,
+    *,
+    migrate_schema: bool = True,
+    echo: bool = False,
+    busy_timeout: float = BUSY_TIMEOUT_S,
+) -> Store:
     """Open (and create or migrate) a record store.
 
     No ``url`` means the embedded default, a SQLite file ``leadflow.db`` in WAL
     mode; a bare path is a SQLite file; ``postgresql://…`` (or
     ``postgresql+psycopg://…``) is PostgreSQL. The schema is brought to this
-    leadflow's revision unless ``migrate_schema`` is false.
+    leadflow's revision unless ``migrate_schema`` is false; a current schema is only
+    read. A writer waits up to ``busy_timeout`` seconds for another writer's lock,
+    then raises :class:`StoreBusy`; a database that cannot be reached raises
+    :class:`StoreUnavailable`.
     """
-    engine = create_engine(parse_url(url), echo=echo)
+    engine = create_engine(parse_url(url), echo=echo, busy_timeout=busy_timeout)
     try:
         migrate(engine, allowed=migrate_schema)
-    except sa.exc.OperationalError as exc:
-        engine.dispose()
-        where = engine.url.render_as_string(hide_password=True)
-        reason = str(exc.orig or exc).strip().splitlines()[0]
-        raise StoreError(f"cannot open the store at {where}: {reason}") from exc
     except BaseException:
-        engine.dispose()
+        close_engine(engine)
         raise
     return Store(engine)
