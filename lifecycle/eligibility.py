@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -19,8 +20,7 @@ import attrs
 from lifecycle.clock import require_aware
 from lifecycle.consent import ConsentLevel, consent_level
 from lifecycle.contactpoints import ConsentValue, ContactPointLedger, Enforcement
-from lifecycle.errors import FieldTypeError, InvalidFieldError
-from lifecycle.fields import flag
+from lifecycle.errors import FieldTypeError, InvalidFieldError, Problems
 from lifecycle.records import Account, Contact, Lead, Record
 from lifecycle.states import LeadState
 from lifecycle.suppression import SuppressionList
@@ -312,6 +312,29 @@ def _model(value: object) -> ConsentModel:
     return _enum(ConsentModel, "consent_model", value)  # type: ignore[no-any-return]
 
 
+def _flag(field: str) -> Callable[[object], bool]:
+    def check(value: object) -> bool:
+        if value is not True and value is not False:
+            raise FieldTypeError(field, "a bool", value)
+        return value
+
+    return check
+
+
+_POLICY_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "consent_enforcement": _flag("consent_enforcement"),
+    "consent_model": _model,
+    "minimum_levels": _minimum_levels,
+    "journey_minimum": _journey_minimum,
+    "purposes": _purposes,
+    "kind_purposes": _kind_purposes,
+    "check_contact_flags": _flag("check_contact_flags"),
+    "closed_record_blocks": _kinds,
+    "honour_suppressions": _flag("honour_suppressions"),
+}
+"""How each field of :class:`Policy` is checked and read from its plain value."""
+
+
 @attrs.frozen(kw_only=True)
 class Policy:
     """What an organisation chooses about sending; data, so it can live in a config file.
@@ -330,25 +353,31 @@ class Policy:
     :class:`FrozenMap` instances, so a policy is frozen and hashable.
     """
 
-    consent_enforcement: bool = attrs.field(default=True, validator=flag())
+    consent_enforcement: bool = True
     """Enforce consent (OBM "minimum consent level" on, or contact-point checks)."""
-    consent_model: ConsentModel = attrs.field(default=ConsentModel.LEVELS, converter=_model)
-    minimum_levels: Mapping[MessageKind, ConsentLevel] = attrs.field(
-        default=DEFAULT_MINIMUM_LEVELS, converter=_minimum_levels
-    )
-    journey_minimum: ConsentLevel | None = attrs.field(default=None, converter=_journey_minimum)
+    consent_model: ConsentModel = ConsentModel.LEVELS
+    minimum_levels: Mapping[MessageKind, ConsentLevel] = DEFAULT_MINIMUM_LEVELS
+    journey_minimum: ConsentLevel | None = None
     """A journey's own minimum consent; commercial sends need the higher of it and Marketing."""
-    purposes: Mapping[str, Enforcement] = attrs.field(default=DEFAULT_PURPOSES, converter=_purposes)
-    kind_purposes: Mapping[MessageKind, str] = attrs.field(
-        default=DEFAULT_KIND_PURPOSES, converter=_kind_purposes
-    )
-    check_contact_flags: bool = attrs.field(default=True, validator=flag())
+    purposes: Mapping[str, Enforcement] = DEFAULT_PURPOSES
+    kind_purposes: Mapping[MessageKind, str] = DEFAULT_KIND_PURPOSES
+    check_contact_flags: bool = True
     """RTJ's contact-level checks: when off, the marketing engine ignores ``donotemail`` and
     ``donotbulkemail`` (manual and workflow email still honour ``donotemail``)."""
-    closed_record_blocks: frozenset[MessageKind] = attrs.field(
-        default=CLOSED_RECORD_BLOCKS, converter=_kinds
-    )
-    honour_suppressions: bool = attrs.field(default=True, validator=flag())
+    closed_record_blocks: frozenset[MessageKind] = CLOSED_RECORD_BLOCKS
+    honour_suppressions: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        """Every field checked and converted from its plain value; every bad one is
+        reported in one error (:class:`~lifecycle.errors.InvalidFieldError`)."""
+        problems = Problems()
+        converted = {
+            name: problems.check(functools.partial(convert, getattr(self, name)))
+            for name, convert in _POLICY_FIELDS.items()
+        }
+        problems.raise_if_any()
+        for name, value in converted.items():
+            object.__setattr__(self, name, value)
 
     def minimum_level(self, kind: MessageKind) -> ConsentLevel | None:
         """The consent level ``kind`` needs under this policy, or ``None`` when it needs
@@ -374,12 +403,17 @@ class Policy:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
-        """A policy from :meth:`to_dict` data; unknown keys and bad values raise."""
+        """A policy from :meth:`to_dict` data; unknown keys and bad values raise one
+        error naming every one."""
         known = {f.name for f in attrs.fields(cls)}
+        problems = Problems()
         unknown = sorted(set(_mapping("policy", data)) - known)
         if unknown:
-            raise InvalidFieldError("policy", f"keys among {sorted(known)}", unknown)
-        return cls(**data)
+            problems.must("policy", f"keys among {sorted(known)}", unknown)
+        policy = problems.check(lambda: cls(**{k: v for k, v in data.items() if k in known}))
+        problems.raise_if_any()
+        assert policy is not None
+        return policy
 
 
 DEFAULT_POLICY = Policy()

@@ -23,8 +23,8 @@ not know leadflow::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 
 class LeadflowError(Exception):
@@ -34,25 +34,111 @@ class LeadflowError(Exception):
 class InvalidFieldError(LeadflowError, ValueError):
     """A field was given a value it cannot hold.
 
-    The message has one shape: ``'<field>' must be <expected> (got <value>).``
+    The message has one shape: ``'<field>' must be <expected> (got <value>).`` When a
+    configuration has several bad fields, one error reports them all: it is the first
+    one's, and ``problems`` holds every ``(field, message)``, its own first.
     """
 
-    def __init__(self, field: str, expected: str, got: Any) -> None:
+    def __init__(
+        self,
+        field: str,
+        expected: str,
+        got: Any,
+        also: Sequence[tuple[str, str]] = (),
+        shown: str | None = None,
+    ) -> None:
         self.field = field
         self.expected = expected
         self.got = got
-        super().__init__(f"{field!r} must be {expected} (got {got!r}).")
+        self._shown = shown
+        self.problems: tuple[tuple[str, str], ...] = ((field, self._message()), *also)
+        super().__init__(" ".join(text for _, text in self.problems))
+
+    def _message(self) -> str:
+        shown = repr(self.got) if self._shown is None else self._shown
+        return f"{self.field!r} must be {self.expected} (got {shown})."
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.field, self.expected, self.got))
+        args = (self.field, self.expected, self.got, self.problems[1:], self._shown)
+        return (type(self), args)
 
 
 class FieldTypeError(InvalidFieldError, TypeError):
     """A field was given a value of the wrong type."""
 
-    def __init__(self, field: str, expected: str, got: Any) -> None:
-        super().__init__(field, expected, got)
-        self.args = (f"{field!r} must be {expected} (got {got!r} that is a {type(got).__name__}).",)
+    def _message(self) -> str:
+        if self._shown is not None:
+            return super()._message()
+        got = self.got
+        return (
+            f"{self.field!r} must be {self.expected} (got {got!r} that is a {type(got).__name__})."
+        )
+
+
+T = TypeVar("T")
+
+
+class Problems:
+    """Every problem found while checking a configuration (a policy, a strategy, a
+    handler's options), so that one error reports them all instead of the first.
+
+    Each problem is a ``(field, message)`` pair in the shape ``'<field>' must be
+    <expected> (got <value>).``; :meth:`raise_if_any` raises them together."""
+
+    def __init__(self) -> None:
+        self._errors: list[InvalidFieldError] = []
+
+    @property
+    def items(self) -> list[tuple[str, str]]:
+        """Every ``(field, message)`` noted, in order."""
+        return [item for error in self._errors for item in error.problems]
+
+    def __bool__(self) -> bool:
+        return bool(self._errors)
+
+    def add(self, error: InvalidFieldError) -> None:
+        """Note ``error`` (and every problem it carries)."""
+        self._errors.append(error)
+
+    def must(self, field: str, expected: str, got: object, *, wrong_type: bool = False) -> None:
+        """Note that ``field`` must be ``expected``; ``wrong_type``: ``got`` is of the
+        wrong type (a :class:`FieldTypeError`)."""
+        self.add((FieldTypeError if wrong_type else InvalidFieldError)(field, expected, got))
+
+    def unknown(self, path: str, key: object, allowed: Iterable[str]) -> None:
+        """Note a key that is not among ``allowed`` (``path`` prefixes its name)."""
+        keys = ", ".join(sorted(allowed))
+        field = f"{path}{key}"
+        self.add(InvalidFieldError(field, f"one of the keys {keys}", key, shown="an unknown key"))
+
+    def missing(self, field: str) -> None:
+        """Note a required key that was not given."""
+        self.add(InvalidFieldError(field, "given", None, shown="nothing"))
+
+    def check(self, convert: Callable[[], T]) -> T | None:
+        """``convert()``, or ``None`` after noting the :class:`InvalidFieldError` it raised."""
+        try:
+            return convert()
+        except InvalidFieldError as error:
+            self.add(error)
+            return None
+
+    def raise_if_any(
+        self, build: Callable[[list[tuple[str, str]]], Exception] | None = None
+    ) -> None:
+        """Raise every problem noted, if any: as ``build(items)``, or else as the first
+        field error noted, carrying the others (a single error is raised as it is)."""
+        if not self._errors:
+            return
+        if build is not None:
+            raise build(list(self.items))
+        head = self._errors[0]
+        if len(self._errors) == 1:
+            raise head
+        also = [item for error in self._errors[1:] for item in error.problems]
+        raise type(head)(
+            head.field, head.expected, head.got, [*head.problems[1:], *also], head._shown
+        )
 
 
 class InvalidStatusError(LeadflowError, ValueError):

@@ -22,12 +22,12 @@ import attrs
 from lifecycle import (
     Contact,
     DataConsent,
-    InvalidFieldError,
     Lead,
     Record,
 )
 from lifecycle.clock import Clock, require_aware, system_clock
 from lifecycle.eligibility import consent_level_at
+from lifecycle.errors import Problems
 from matching import normalize
 from matching.scoring import MatchScore, matches_normalised, score_normalised
 from matching.store import (
@@ -98,30 +98,47 @@ class SubmissionHandler:
         clock: Clock = system_clock,
         retries: int = 10,
     ) -> None:
-        if not isinstance(store, Store):
-            raise InvalidFieldError("store", "a Store (see open_store)", store)
+        problems = Problems()
+        given_store: object = store
+        if not isinstance(given_store, Store):
+            problems.must("store", "a Store (see open_store)", store, wrong_type=True)
         for name, strategy, target in (
             ("contact_strategy", contact_strategy, Target.CONTACT),
             ("lead_strategy", lead_strategy, Target.LEAD),
         ):
             if not isinstance(strategy, MatchStrategy) or strategy.target is not target:
-                raise InvalidFieldError(name, f"a MatchStrategy for {target.value}s", strategy)
-            if len(strategy.name) > schema.STRATEGY_NAME_LENGTH:
-                raise InvalidFieldError(
+                problems.must(name, f"a MatchStrategy for {target.value}s", strategy)
+            elif len(strategy.name) > schema.STRATEGY_NAME_LENGTH:
+                problems.must(
                     name,
                     f"a MatchStrategy named in at most {schema.STRATEGY_NAME_LENGTH} characters "
                     "(the store keeps claims under the name)",
                     strategy.name,
                 )
         if type(retries) is not int or retries < 0:
-            raise InvalidFieldError("retries", "a whole number of at least 0", retries)
-        policy = policy or SubmissionPolicy()
+            problems.must("retries", "a whole number of at least 0", retries)
+        given_clock: object = clock
+        if not callable(given_clock):
+            problems.must("clock", "a callable returning an aware datetime", clock, wrong_type=True)
+        given: object = policy
+        chosen = SubmissionPolicy()
+        if isinstance(given, SubmissionPolicy):
+            chosen = given
+        elif given is not None:
+            problems.must(
+                "policy",
+                "a SubmissionPolicy (SubmissionPolicy.from_dict reads plain data)",
+                given,
+                wrong_type=True,
+            )
         if mode is not None:
-            policy = SubmissionPolicy(**{**policy.to_dict(), "mode": mode})
+            moded = problems.check(lambda: SubmissionPolicy(**{**chosen.to_dict(), "mode": mode}))
+            chosen = moded or chosen
+        problems.raise_if_any()
         self.store = store
         self.contact_strategy = contact_strategy
         self.lead_strategy = lead_strategy
-        self.policy = policy
+        self.policy = chosen
         self.clock = clock
         self.retries = retries
 

@@ -20,7 +20,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from lifecycle.eligibility import FrozenMap
-from lifecycle.errors import LeadflowError
+from lifecycle.errors import LeadflowError, Problems
 from lifecycle.records import Contact, Lead, Record
 from matching import normalize
 from matching.scoring import MatchScore, Method, compared, score_pair
@@ -209,31 +209,7 @@ def _default_blocking(
 # --- validation helpers -----------------------------------------------------------------
 
 
-class _Problems:
-    """Problems collected while checking a strategy; raised together."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def must(self, field: str, expected: str, got: object) -> None:
-        self.items.append((field, f"{field!r} must be {expected} (got {got!r})."))
-
-    def unknown(self, path: str, key: object, allowed: Iterable[str]) -> None:
-        field = f"{path}{key}"
-        keys = ", ".join(sorted(allowed))
-        self.items.append(
-            (field, f"{field!r} must be one of the keys {keys} (got an unknown key).")
-        )
-
-    def missing(self, field: str) -> None:
-        self.items.append((field, f"{field!r} must be given (got nothing)."))
-
-    def raise_if_any(self, strategy: str | None, subject: str = "match strategy") -> None:
-        if self.items:
-            raise StrategyError(strategy, self.items, subject)
-
-
-def _names(problems: _Problems, field: str, value: object) -> tuple[str, ...] | None:
+def _names(problems: Problems, field: str, value: object) -> tuple[str, ...] | None:
     """``value`` as a tuple of distinct names, or ``None`` after noting why it is not."""
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         problems.must(field, "a list of field names", value)
@@ -249,7 +225,7 @@ def _names(problems: _Problems, field: str, value: object) -> tuple[str, ...] | 
     return names
 
 
-def _enum_value(problems: _Problems, field: str, kind: type[enum.Enum], value: object) -> Any:
+def _enum_value(problems: Problems, field: str, kind: type[enum.Enum], value: object) -> Any:
     if isinstance(value, kind):
         return value
     try:
@@ -265,7 +241,7 @@ _RULE_REQUIRED = ("field", "method")
 
 
 def _number(
-    problems: _Problems, field: str, value: object, expected: str, ok: Callable[[float], bool]
+    problems: Problems, field: str, value: object, expected: str, ok: Callable[[float], bool]
 ) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         problems.must(field, expected, value)
@@ -277,7 +253,7 @@ def _number(
 
 
 def _check_rule(
-    problems: _Problems, path: str, field: object, method: object, threshold: object, weight: object
+    problems: Problems, path: str, field: object, method: object, threshold: object, weight: object
 ) -> tuple[str, Method, float, float] | None:
     """A rule's parts, checked; ``None`` after noting every problem."""
     name = field if isinstance(field, str) and field else None
@@ -314,10 +290,10 @@ class FuzzyRule:
     weight: float = 1.0
 
     def __attrs_post_init__(self) -> None:
-        problems = _Problems()
+        problems = Problems()
         raw: dict[str, Any] = {name: getattr(self, name) for name in _RULE_KEYS}
         checked = _check_rule(problems, "", **raw)
-        problems.raise_if_any(None, "fuzzy rule")
+        problems.raise_if_any(functools.partial(StrategyError, None, subject="fuzzy rule"))
         assert checked is not None
         for name, value in zip(_RULE_KEYS, checked, strict=True):
             object.__setattr__(self, name, value)
@@ -334,14 +310,14 @@ class FuzzyRule:
     @classmethod
     def from_dict(cls, data: object) -> FuzzyRule:
         """A rule from :meth:`to_dict` data; unknown keys, missing keys and bad values raise."""
-        problems = _Problems()
+        problems = Problems()
         rule = _rule_from(problems, "", data)
-        problems.raise_if_any(None, "fuzzy rule")
+        problems.raise_if_any(functools.partial(StrategyError, None, subject="fuzzy rule"))
         assert rule is not None
         return rule
 
 
-def _rule_from(problems: _Problems, path: str, data: object) -> FuzzyRule | None:
+def _rule_from(problems: Problems, path: str, data: object) -> FuzzyRule | None:
     if isinstance(data, FuzzyRule):
         return data
     if not isinstance(data, Mapping):
@@ -367,7 +343,7 @@ def _rule_from(problems: _Problems, path: str, data: object) -> FuzzyRule | None
 
 
 def _check(
-    problems: _Problems,
+    problems: Problems,
     target: Target,
     fields: tuple[str, ...],
     rules: tuple[FuzzyRule, ...],
@@ -512,7 +488,7 @@ class MatchStrategy:
     _keys_find_claim_holders: bool = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        problems = _Problems()
+        problems = Problems()
         raw: dict[str, Any] = {key: getattr(self, key) for key in _STRATEGY_KEYS}
         name = raw["name"]
         if not isinstance(name, str) or not name.strip():
@@ -546,7 +522,7 @@ class MatchStrategy:
             blocking = _check(
                 problems, target, fields, rules, min_score, blocking, shared, normalizers
             )
-        problems.raise_if_any(label)
+        problems.raise_if_any(functools.partial(StrategyError, label))
         if (
             target is None
             or fields is None
@@ -590,7 +566,7 @@ class MatchStrategy:
         )
 
     @staticmethod
-    def _rules(problems: _Problems, value: object) -> tuple[FuzzyRule, ...] | None:
+    def _rules(problems: Problems, value: object) -> tuple[FuzzyRule, ...] | None:
         if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
             problems.must("fuzzy", "a list of fuzzy rules", value)
             return None
@@ -713,7 +689,7 @@ class MatchStrategy:
     def from_dict(cls, data: object) -> MatchStrategy:
         """A strategy from :meth:`to_dict` data; unknown keys (at every level), missing
         keys and bad values raise one :class:`StrategyError` naming each."""
-        problems = _Problems()
+        problems = Problems()
         if not isinstance(data, Mapping):
             problems.must("strategy", "a mapping", data)
             raise StrategyError(None, problems.items)
@@ -729,10 +705,10 @@ class MatchStrategy:
             try:
                 strategy = cls(**{k: v for k, v in data.items() if k in _STRATEGY_KEYS})
             except StrategyError as err:
-                problems.items.extend(zip(err.fields, err.problems, strict=True))
-            else:
-                if not problems.items:
-                    return strategy
+                found = [*problems.items, *zip(err.fields, err.problems, strict=True)]
+                raise StrategyError(label, found) from None
+            if not problems:
+                return strategy
         raise StrategyError(label, problems.items)
 
     def to_json(self) -> str:

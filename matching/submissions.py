@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import attrs
 
 from lifecycle import Contact, FieldTypeError, InvalidFieldError, Lead, LeadflowError
 from lifecycle.eligibility import FrozenMap
+from lifecycle.errors import Problems
 from lifecycle.records import PERSONAL_FIELDS
 from matching import normalize
 from matching.scoring import MatchScore
@@ -90,20 +92,46 @@ def _on_tombstoned(value: object) -> OnTombstoned:
     return _member("on_tombstoned", OnTombstoned, value)
 
 
+def _generate_leads(value: object) -> bool:
+    if value is not True and value is not False:
+        raise FieldTypeError("generate_leads_without_matching", "a bool", value)
+    return value
+
+
+_POLICY_FIELDS: dict[str, Callable[[object], object]] = {
+    "mode": _mode,
+    "generate_leads_without_matching": _generate_leads,
+    "on_closed_contact": _on_closed_contact,
+    "on_closed_lead": _on_closed_lead,
+    "on_tombstoned": _on_tombstoned,
+}
+"""How each field of :class:`SubmissionPolicy` is checked and read from its plain value."""
+
+
 @attrs.frozen
 class SubmissionPolicy:
-    """How a form treats submissions; plain data, defaults as Dynamics' outbound forms."""
+    """How a form treats submissions; plain data, defaults as Dynamics' outbound forms.
 
-    mode: Mode = attrs.field(default=Mode.CONTACTS_AND_LEADS, converter=_mode)
+    Every field takes its enum member or its plain value; every bad one is reported in
+    one :class:`~lifecycle.errors.InvalidFieldError` (a flag that is not a bool, such as
+    ``"no"``, is a :class:`~lifecycle.errors.FieldTypeError`, never read as true)."""
+
+    mode: Mode = Mode.CONTACTS_AND_LEADS
     generate_leads_without_matching: bool = False
     """Always create a new lead (Dynamics' "Generate leads without matching")."""
-    on_closed_contact: OnClosedContact = attrs.field(
-        default=OnClosedContact.LINK, converter=_on_closed_contact
-    )
-    on_closed_lead: OnClosedLead = attrs.field(
-        default=OnClosedLead.NEW_LEAD, converter=_on_closed_lead
-    )
-    on_tombstoned: OnTombstoned = attrs.field(default=OnTombstoned.BLOCK, converter=_on_tombstoned)
+    on_closed_contact: OnClosedContact = OnClosedContact.LINK
+    on_closed_lead: OnClosedLead = OnClosedLead.NEW_LEAD
+    on_tombstoned: OnTombstoned = OnTombstoned.BLOCK
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        converted = {
+            name: problems.check(functools.partial(convert, getattr(self, name)))
+            for name, convert in _POLICY_FIELDS.items()
+        }
+        problems.raise_if_any()
+        for name, value in converted.items():
+            object.__setattr__(self, name, value)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values that :meth:`from_dict` reads back."""
@@ -117,16 +145,19 @@ class SubmissionPolicy:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SubmissionPolicy:
-        """A policy from :meth:`to_dict` values; unknown keys are refused."""
-        unknown = sorted(set(data) - set(attrs.fields_dict(cls)))
+        """A policy from :meth:`to_dict` values; unknown keys and bad values raise one
+        error naming every one."""
+        problems = Problems()
+        if not isinstance(data, Mapping):
+            raise FieldTypeError("policy", "a mapping", data)
+        known = set(attrs.fields_dict(cls))
+        unknown = sorted(set(data) - known)
         if unknown:
-            raise InvalidFieldError(
-                "policy", f"keys among {sorted(attrs.fields_dict(cls))}", unknown
-            )
-        flag = data.get("generate_leads_without_matching", False)
-        if not isinstance(flag, bool):
-            raise FieldTypeError("generate_leads_without_matching", "a bool", flag)
-        return cls(**data)
+            problems.must("policy", f"keys among {sorted(known)}", unknown)
+        policy = problems.check(lambda: cls(**{k: v for k, v in data.items() if k in known}))
+        problems.raise_if_any()
+        assert policy is not None
+        return policy
 
 
 class ContactAction(enum.Enum):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from lifecycle import Contact, Lead
+from lifecycle import Contact, FieldTypeError, InvalidFieldError, Lead, LeadflowError, Policy
 from matching import (
     CONTACT_BY_EMAIL,
     CONTACT_FUZZY,
@@ -29,7 +31,9 @@ from matching import (
     LeadAction,
     MatchStrategy,
     Mode,
+    StrategyError,
     SubmissionHandler,
+    SubmissionPolicy,
 )
 from matching.cli import cli
 from matching.store import open_store
@@ -293,3 +297,152 @@ def test_the_claim_holder_is_looked_up_only_where_keys_may_miss_it(
     """The Dynamics presets' keys always find a matching claim holder (no extra read on
     the hot path); a strategy comparing what the store does not key needs the lookup."""
     assert strategy.keys_find_claim_holders is keyed
+
+
+# --- bug 2: every field of every configuration checked, every problem at once -----------
+
+_SHAPE = re.compile(r"^'(?P<field>[^']+)' must be .+ \(got .+\)\.$")
+
+
+def _fields_named(error: InvalidFieldError) -> list[str]:
+    """The fields an error's problems name, each problem in the one message shape."""
+    named = []
+    for field, text in error.problems:
+        shape = _SHAPE.match(text)
+        assert shape is not None, text
+        assert shape["field"] == field
+        named.append(field)
+    return named
+
+
+@pytest.mark.parametrize("flag", ["no", "yes", "false", 1, 0, None])
+def test_bug2_a_truthy_non_bool_does_not_switch_an_option_on(flag: object) -> None:
+    """``SubmissionPolicy(generate_leads_without_matching="no")`` was accepted, and the
+    truthy "no" switched the option on. Now it is a typed error naming the field."""
+    with pytest.raises(TypeError, match=r"^'generate_leads_without_matching' must be a bool"):
+        SubmissionPolicy(generate_leads_without_matching=flag)  # type: ignore[arg-type]
+    with pytest.raises(FieldTypeError):
+        SubmissionPolicy.from_dict({"generate_leads_without_matching": flag})
+
+
+BAD_SUBMISSION_POLICY = {
+    "mode": "contacts-only",
+    "generate_leads_without_matching": "no",
+    "on_closed_contact": "reopen",
+    "on_closed_lead": None,
+    "on_tombstoned": 1,
+}
+BAD_POLICY = {
+    "consent_enforcement": "no",
+    "consent_model": "obm",
+    "minimum_levels": {"commercial": 9},
+    "journey_minimum": "profiling",
+    "purposes": "commercial",
+    "kind_purposes": {"fax": "commercial"},
+    "check_contact_flags": 1,
+    "closed_record_blocks": "commercial",
+    "honour_suppressions": None,
+}
+
+
+@pytest.mark.parametrize(
+    ("build", "bad"),
+    [
+        (SubmissionPolicy, BAD_SUBMISSION_POLICY),
+        (SubmissionPolicy.from_dict, BAD_SUBMISSION_POLICY),
+        (Policy, BAD_POLICY),
+        (Policy.from_dict, BAD_POLICY),
+    ],
+    ids=["SubmissionPolicy", "SubmissionPolicy.from_dict", "Policy", "Policy.from_dict"],
+)
+def test_bug2_every_bad_field_of_a_policy_is_reported_at_once(
+    build: Callable[..., Any], bad: dict[str, Any]
+) -> None:
+    """``lifecycle.Policy`` stopped at the first bad field; now both policies report every
+    field, each in the message shape, in one typed error, and each field alone is refused
+    on its own."""
+    takes_mapping = getattr(build, "__name__", "") == "from_dict"
+    with pytest.raises(InvalidFieldError) as raised:
+        build(bad) if takes_mapping else build(**bad)
+    assert isinstance(raised.value, LeadflowError)
+    assert _fields_named(raised.value) == list(bad)
+    for field, value in bad.items():
+        with pytest.raises(InvalidFieldError) as alone:
+            build({field: value}) if takes_mapping else build(**{field: value})
+        assert _fields_named(alone.value) == [field]
+
+
+def test_bug2_unknown_keys_and_bad_values_are_reported_together() -> None:
+    with pytest.raises(InvalidFieldError) as raised:
+        SubmissionPolicy.from_dict({"mode": "nope", "update_contacts": True})
+    assert _fields_named(raised.value) == ["policy", "mode"]
+    with pytest.raises(InvalidFieldError) as raised:
+        Policy.from_dict({"bogus": 1, "honour_suppressions": "yes"})
+    assert _fields_named(raised.value) == ["policy", "honour_suppressions"]
+
+
+def test_bug2_the_handler_reports_every_bad_option_at_once(tmp_path: Path) -> None:
+    """``SubmissionHandler(policy={...}, clock="now")`` was accepted; now each bad option
+    is named in one typed error, and nothing is opened or written."""
+    with open_store(str(tmp_path / "leadflow.db")) as store:
+        with pytest.raises(InvalidFieldError) as raised:
+            SubmissionHandler(
+                store,
+                LEAD_FUZZY,  # type: ignore[arg-type]
+                policy={"mode": "only-leads"},  # type: ignore[arg-type]
+                clock="now",  # type: ignore[arg-type]
+                retries=-1,
+                mode="contacts-only",
+            )
+        assert _fields_named(raised.value) == [
+            "contact_strategy",
+            "retries",
+            "clock",
+            "policy",
+            "mode",
+        ]
+        assert isinstance(raised.value, TypeError | ValueError)
+        assert store.count(Contact) == 0
+
+
+def test_bug2_a_strategy_reports_every_problem_at_once() -> None:
+    """Strategies already collected problems; they share the one collector now."""
+    with pytest.raises(StrategyError) as raised:
+        MatchStrategy.from_dict(
+            {
+                "name": "x",
+                "target": "lead",
+                "fields": ["emailaddress1"],
+                "min_score": 2,
+                "max_candidates": 0,
+                "bogus": 1,
+            }
+        )
+    assert set(raised.value.fields) == {"bogus", "min_score", "max_candidates"}
+    for text in raised.value.problems:
+        assert _SHAPE.match(text), text
+
+
+def test_bug2_there_is_one_problem_collector() -> None:
+    """``strategies._Problems`` moved to ``lifecycle.errors.Problems``; no module of
+    either package defines another."""
+    root = Path(__file__).resolve().parents[2]
+    defined = [
+        path.relative_to(root).as_posix()
+        for package in ("lifecycle", "matching")
+        for path in (root / package).rglob("*.py")
+        if re.search(r"^class _?Problems\b", path.read_text(encoding="utf-8"), re.M)
+    ]
+    assert defined == ["lifecycle/errors.py"]
+
+
+def test_bug2_errors_with_several_problems_pickle() -> None:
+    """Worker processes report configuration errors: the combined error survives pickling."""
+    import pickle
+
+    with pytest.raises(InvalidFieldError) as raised:
+        Policy(**BAD_POLICY)
+    again = pickle.loads(pickle.dumps(raised.value))
+    assert type(again) is type(raised.value)
+    assert again.problems == raised.value.problems
+    assert str(again) == str(raised.value)
