@@ -92,7 +92,6 @@ from lifecycle.consent import ConsentLevel, ConsentStatus
 from lifecycle.contactpoints import ConsentValue, ContactPointLedger, Enforcement
 from lifecycle.eligibility import (
     DEFAULT_POLICY,
-    ConsentModel,
     MessageKind,
     Policy,
     ReasonCode,
@@ -395,7 +394,7 @@ def _required(kind: MessageKind, policy: Policy) -> list[str]:
 
 
 def _needed_level(kind: MessageKind, policy: Policy) -> ConsentLevel | None:
-    if not policy.consent_enforcement or policy.consent_model is not ConsentModel.LEVELS:
+    if not policy.levels_enforced:
         return None
     level = policy.minimum_level(kind)
     if level is None or level is ConsentLevel.NONE:
@@ -557,11 +556,7 @@ def decide_frame(
         raise FieldTypeError("frame", "a pandas DataFrame", frame)
     check_send(kind, at, policy, suppressions, contact_points)
     required = _required(kind, policy)
-    if (
-        HAS_CONSENTS_COLUMN in frame.columns
-        and policy.consent_enforcement
-        and policy.consent_model is ConsentModel.LEVELS
-    ):
+    if HAS_CONSENTS_COLUMN in frame.columns and policy.levels_enforced:
         required.append(ANY_CONSENT_COLUMN)
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -600,11 +595,7 @@ def decide_frame(
         add((types == _CONTACT) & live & (states == 1), ReasonCode.CONTACT_INACTIVE)
         add(account & live & (states == 1), ReasonCode.ACCOUNT_INACTIVE)
     restricted = cols.flag("consent_restricted")
-    if (
-        policy.consent_enforcement
-        and policy.consent_model is ConsentModel.LEVELS
-        and cols.has(HAS_CONSENTS_COLUMN)
-    ):
+    if policy.levels_enforced and cols.has(HAS_CONSENTS_COLUMN):
         lapsed = cols.flag(HAS_CONSENTS_COLUMN) & ~cols.after(ANY_CONSENT_COLUMN, at)
         restricted = restricted | (person & lapsed & ~cols.flag("anonymized"))
     add(restricted, ReasonCode.GDPR_RESTRICT)
@@ -627,11 +618,7 @@ def decide_frame(
         add(account, ReasonCode.ACCOUNT_HOLDS_NO_CONSENT)
         reached = cols.after(CONSENT_COLUMNS[int(needed) - 1], at)
         add(person & ~reached, ReasonCode[f"CONSENT_BELOW_{needed.name}"])
-    elif (
-        policy.consent_enforcement
-        and policy.consent_model is ConsentModel.CONTACT_POINTS
-        and kind.via_marketing_engine
-    ):
+    if kind.via_marketing_engine:
         purpose = policy.kind_purposes.get(kind)
         enforcement = (
             None if purpose is None else policy.purposes.get(purpose, Enforcement.RESTRICTIVE)

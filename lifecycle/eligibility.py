@@ -322,7 +322,7 @@ def _flag(field: str) -> Callable[[object], bool]:
 
 
 _POLICY_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "consent_enforcement": _flag("consent_enforcement"),
+    "enforce_consent_levels": _flag("enforce_consent_levels"),
     "consent_model": _model,
     "minimum_levels": _minimum_levels,
     "journey_minimum": _journey_minimum,
@@ -353,8 +353,10 @@ class Policy:
     :class:`FrozenMap` instances, so a policy is frozen and hashable.
     """
 
-    consent_enforcement: bool = True
-    """Enforce consent (OBM "minimum consent level" on, or contact-point checks)."""
+    enforce_consent_levels: bool = True
+    """Enforce consent levels (D11) when ``consent_model`` is ``LEVELS``: the minimum level
+    of each kind, and GDPR Restrict once every consent has lapsed. Opt-outs (the preference
+    flags, contact-point and topic opt-outs, suppressions) do not depend on it."""
     consent_model: ConsentModel = ConsentModel.LEVELS
     minimum_levels: Mapping[MessageKind, ConsentLevel] = DEFAULT_MINIMUM_LEVELS
     journey_minimum: ConsentLevel | None = None
@@ -379,6 +381,11 @@ class Policy:
         for name, value in converted.items():
             object.__setattr__(self, name, value)
 
+    @property
+    def levels_enforced(self) -> bool:
+        """Whether consent levels gate sends: enforced, under the ``LEVELS`` model."""
+        return self.enforce_consent_levels and self.consent_model is ConsentModel.LEVELS
+
     def minimum_level(self, kind: MessageKind) -> ConsentLevel | None:
         """The consent level ``kind`` needs under this policy, or ``None`` when it needs
         none (no entry, or level 0)."""
@@ -390,7 +397,7 @@ class Policy:
     def to_dict(self) -> dict[str, Any]:
         """Plain data (enum values, lists) that :meth:`from_dict` reads back."""
         return {
-            "consent_enforcement": self.consent_enforcement,
+            "enforce_consent_levels": self.enforce_consent_levels,
             "consent_model": self.consent_model.value,
             "minimum_levels": {k.value: int(v) for k, v in self.minimum_levels.items()},
             "journey_minimum": None if self.journey_minimum is None else int(self.journey_minimum),
@@ -529,11 +536,10 @@ def _reasons(
             )
         )
     _flag_reasons(record, kind, policy, add)
-    if policy.consent_enforcement:
-        if policy.consent_model is ConsentModel.LEVELS:
-            _level_reasons(record, kind, at, policy, add)
-        elif kind.via_marketing_engine:
-            _contact_point_reasons(record, kind, policy, contact_points, topic, add)
+    if policy.levels_enforced:
+        _level_reasons(record, kind, at, policy, add)
+    if kind.via_marketing_engine:
+        _contact_point_reasons(record, kind, policy, contact_points, topic, add)
     if suppressions is not None and policy.honour_suppressions and kind.via_marketing_engine:
         seen = set()
         for entry in suppressions.active(record.emailaddress1, at, sending_account):
@@ -551,8 +557,7 @@ def _reasons(
 
 def _consents_lapsed(record: Record, at: dt.datetime, policy: Policy) -> bool:
     return (
-        policy.consent_enforcement
-        and policy.consent_model is ConsentModel.LEVELS
+        policy.levels_enforced
         and not isinstance(record, Account)
         and not record.anonymized
         and bool(record.consents)

@@ -81,7 +81,7 @@ def people() -> dict[str, Record]:
     return {r.id: r for r in records}
 
 
-NO_CONSENT_CHECK = Policy(consent_enforcement=False)
+NO_CONSENT_CHECK = Policy(enforce_consent_levels=False)
 
 
 # --- audience -----------------------------------------------------------------------------
@@ -180,7 +180,7 @@ class TestAudienceBadInput:
             ({"records": "contact"}, FieldTypeError),
             ({"records": [Contact(), "x"]}, FieldTypeError),
             ({"records": 3}, FieldTypeError),
-            ({"policy": {"consent_enforcement": False}}, FieldTypeError),
+            ({"policy": {"enforce_consent_levels": False}}, FieldTypeError),
             ({"suppressions": ["a@example.com"]}, FieldTypeError),
             ({"contact_points": {}}, FieldTypeError),
             ({"at": "2026-06-01"}, FieldTypeError),

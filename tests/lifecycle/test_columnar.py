@@ -139,15 +139,13 @@ def records(draw: st.DrawFn, *, wide: bool = True) -> Record:
 
 @st.composite
 def policies(draw: st.DrawFn, *, engine: bool = False) -> Policy:
-    """Any policy: consent on or off, either model, journey minimum, flag checks, custom
-    minimum levels, purposes, kind purposes and closed-record kinds. ``engine`` favours
-    what the marketing engine checks: contact-point consent and suppressions."""
+    """Any policy: consent levels enforced or not, either model, journey minimum, flag
+    checks, custom minimum levels, purposes, kind purposes and closed-record kinds.
+    ``engine`` favours what the marketing engine checks: suppressions honoured."""
     email_kinds = [k for k in MessageKind if k.via_marketing_engine]
     return Policy(
-        consent_enforcement=draw(st.just(True) if engine else st.booleans()),
-        consent_model=draw(
-            st.just(ConsentModel.CONTACT_POINTS) if engine else st.sampled_from(list(ConsentModel))
-        ),
+        enforce_consent_levels=draw(st.booleans()),
+        consent_model=draw(st.sampled_from(list(ConsentModel))),
         journey_minimum=draw(st.none() | st.sampled_from(list(ConsentLevel))),
         check_contact_flags=draw(st.booleans()),
         honour_suppressions=draw(st.just(True) if engine else st.booleans()),
@@ -251,7 +249,7 @@ def levels_enforced(send: dict[str, Any]) -> dict[str, Any]:
     """``send`` with consent levels enforced, so D11 minimums and GDPR Restrict from lapsed
     consents apply."""
     policy = attrs.evolve(
-        send["policy"], consent_enforcement=True, consent_model=ConsentModel.LEVELS
+        send["policy"], enforce_consent_levels=True, consent_model=ConsentModel.LEVELS
     )
     return {**send, "policy": policy}
 
@@ -466,7 +464,7 @@ def _suppressed(*entries: tuple[str, SuppressionReason]) -> SuppressionList:
     )
 
 
-_NO_CONSENT = Policy(consent_enforcement=False)
+_NO_CONSENT = Policy(enforce_consent_levels=False)
 
 
 def _until(*values: Any) -> pd.Series:
@@ -520,7 +518,7 @@ class TestDecideFrame:
         """An address suppressed twice lists its reasons in the list's order, as can_send does."""
         record = Contact(emailaddress1="Ada@example.com")
         suppressions = _suppressed(*(("ada@example.com", e) for e in entries))
-        policy = Policy(consent_enforcement=False)
+        policy = Policy(enforce_consent_levels=False)
         result = decide_frame(
             eligibility_frame([record]),
             MessageKind.TRANSACTIONAL,

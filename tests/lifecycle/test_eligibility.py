@@ -109,7 +109,7 @@ LAPSED: dict[Any, tuple[str, ...]] = {
 """An open lead or contact whose every data consent is inactive, consent levels enforced: GDPR
 consent is Restrict (every kind blocked), and the consent level is None (D11, seed 003)."""
 
-NO_CONSENT = Policy(consent_enforcement=False)
+NO_CONSENT = Policy(enforce_consent_levels=False)
 CONTACT_POINTS = Policy(consent_model=ConsentModel.CONTACT_POINTS)
 NO_CONTACT_FLAGS = Policy(check_contact_flags=False)
 
@@ -987,9 +987,10 @@ SCENARIOS: list[Row] = [
         policy=RESTRICTIVE,
     ),
     *scenario(
-        "contact points not enforced, opted out",
+        "contact points, levels not enforced, opted out: the opt-out still holds",
         contact,
-        policy=Policy(consent_model=ConsentModel.CONTACT_POINTS, consent_enforcement=False),
+        each(BULK, ("contact-point-opted-out",)),
+        policy=Policy(consent_model=ConsentModel.CONTACT_POINTS, enforce_consent_levels=False),
         extras=lambda: {"contact_points": ledger(("commercial", None, ConsentValue.OPTED_OUT))},
     ),
     *scenario(
@@ -1212,7 +1213,7 @@ class TestScenarios:
         """D11 minimums, RTJ default purposes, contact-level checks and suppressions on."""
         policy = DEFAULT_POLICY
         assert policy == Policy()
-        assert policy.consent_enforcement is True
+        assert policy.enforce_consent_levels is True
         assert policy.consent_model is ConsentModel.LEVELS
         assert {k: int(policy.minimum_level(k) or 0) for k in MINIMUM} == {
             k: n for k, (n, _) in MINIMUM.items()
@@ -1348,7 +1349,7 @@ kinds = st.sampled_from(list(MessageKind))
 
 policies = st.builds(
     Policy,
-    consent_enforcement=st.booleans(),
+    enforce_consent_levels=st.booleans(),
     consent_model=st.sampled_from(list(ConsentModel)),
     minimum_levels=st.dictionaries(kinds, levels),
     journey_minimum=st.none() | levels,
@@ -1644,7 +1645,7 @@ class TestBadInput:
         "data",
         [
             {"bogus": 1},
-            {"consent_enforcement": True, "minimum_level": {}},
+            {"enforce_consent_levels": True, "minimum_level": {}},
             {"Consent_Model": "levels"},
         ],
         ids=case_id,
@@ -1652,7 +1653,7 @@ class TestBadInput:
     def test_from_dict_unknown_keys(self, data: dict[str, Any]) -> None:
         with pytest.raises(InvalidFieldError, match="'policy' must be keys among") as err:
             Policy.from_dict(data)
-        assert err.value.got == sorted(set(data) - {"consent_enforcement"})
+        assert err.value.got == sorted(set(data) - {"enforce_consent_levels"})
 
     @pytest.mark.parametrize(
         "data",
@@ -1685,8 +1686,8 @@ class TestBadInput:
     @pytest.mark.parametrize(
         ("name", "value"),
         [
-            ("consent_enforcement", "yes"),
-            ("consent_enforcement", 1),
+            ("enforce_consent_levels", "yes"),
+            ("enforce_consent_levels", 1),
             ("check_contact_flags", None),
             ("honour_suppressions", 0),
         ],
@@ -1708,7 +1709,7 @@ class TestBadInput:
         """A policy cannot be changed after it is made, nor can its mappings."""
         policy = Policy()
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
-            policy.consent_enforcement = False  # type: ignore[misc]
+            policy.enforce_consent_levels = False  # type: ignore[misc]
         with pytest.raises(TypeError):
             policy.minimum_levels[K.COMMERCIAL] = ConsentLevel.NONE  # type: ignore[index]
 
@@ -1737,8 +1738,8 @@ class TestBadInput:
 
     def test_policy_constructor_refuses_bad_switch(self) -> None:
         """A str where a bool belongs is refused, not read as true."""
-        with pytest.raises(FieldTypeError, match=r"^'consent_enforcement' must be a bool"):
-            Policy(consent_enforcement="no")  # type: ignore[arg-type]
+        with pytest.raises(FieldTypeError, match=r"^'enforce_consent_levels' must be a bool"):
+            Policy(enforce_consent_levels="no")  # type: ignore[arg-type]
 
     def test_policy_constructor_reads_plain_values(self) -> None:
         """Plain values build the same policy as enum members (as from JSON or TOML)."""

@@ -333,7 +333,7 @@ BAD_SUBMISSION_POLICY = {
     "on_tombstoned": 1,
 }
 BAD_POLICY = {
-    "consent_enforcement": "no",
+    "enforce_consent_levels": "no",
     "consent_model": "obm",
     "minimum_levels": {"commercial": 9},
     "journey_minimum": "profiling",
