@@ -339,6 +339,12 @@ _POLICY_FIELDS: dict[str, Callable[[Any], Any]] = {
 class Policy:
     """What an organisation chooses about sending; data, so it can live in a config file.
 
+    ``Policy()`` answers as Dynamics does out of the box (D11): consent levels are not
+    enforced, so a record with no consent records is not blocked for want of consent, and
+    Customer Insights' purposes keep their defaults. :meth:`data_protection` is the preset
+    that enforces consent levels. Under either, the state rules, ``donotemail`` and
+    ``donotbulkemail``, contact-point and topic opt-outs and suppressions hold.
+
     Every field accepts its enum members or their plain values (``"levels"``,
     ``{"commercial": 4}``), so a policy read from JSON or TOML builds the same way.
 
@@ -353,10 +359,11 @@ class Policy:
     :class:`FrozenMap` instances, so a policy is frozen and hashable.
     """
 
-    enforce_consent_levels: bool = True
+    enforce_consent_levels: bool = False
     """Enforce consent levels (D11) when ``consent_model`` is ``LEVELS``: the minimum level
-    of each kind, and GDPR Restrict once every consent has lapsed. Opt-outs (the preference
-    flags, contact-point and topic opt-outs, suppressions) do not depend on it."""
+    of each kind, and GDPR Restrict once every consent has lapsed. Off by default, as
+    Dynamics ships; :meth:`data_protection` turns it on. Opt-outs (the preference flags,
+    contact-point and topic opt-outs, suppressions) do not depend on it."""
     consent_model: ConsentModel = ConsentModel.LEVELS
     minimum_levels: Mapping[MessageKind, ConsentLevel] = DEFAULT_MINIMUM_LEVELS
     journey_minimum: ConsentLevel | None = None
@@ -380,6 +387,15 @@ class Policy:
         problems.raise_if_any()
         for name, value in converted.items():
             object.__setattr__(self, name, value)
+
+    @classmethod
+    def data_protection(cls, **changes: Any) -> Policy:
+        """The data-protection preset (D11): consent levels enforced. Commercial email and
+        campaign calls, letters and marketing materials need Marketing (4), subscription
+        offers 3, transactional email 2, consent requests 1; a person whose every consent
+        has lapsed is GDPR Restrict. ``changes`` are laid over it
+        (``Policy.data_protection(journey_minimum=5)``)."""
+        return cls(**{"enforce_consent_levels": True, **changes})
 
     @property
     def levels_enforced(self) -> bool:

@@ -103,13 +103,14 @@ class TestAudience:
             assert result.size == len(records)
 
     def test_counts_and_summary(self) -> None:
-        """counts_by_reason counts each code once per refusal, in ReasonCode order."""
+        """counts_by_reason counts each code once per refusal, in ReasonCode order (consent
+        levels enforced, so the third contact has two reasons)."""
         records = [
             Contact(id="a", emailaddress1="a@example.com", consents=[marketing()]),
             Contact(id="b", emailaddress1="b@example.com", donotemail=True),
             Contact(id="c"),
         ]
-        result = audience(records, MessageKind.COMMERCIAL, at=AT)
+        result = audience(records, MessageKind.COMMERCIAL, at=AT, policy=Policy.data_protection())
         assert [r.id for r in result.recipients] == ["a"]
         assert result.counts_by_reason == {
             "no-email-address": 1,

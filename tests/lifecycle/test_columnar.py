@@ -284,6 +284,19 @@ class TestSameAsCanSend:
         assert_same(result, expected(records, send))
         assert list(result["id"]) == [r.id for r in records]
 
+    @pytest.mark.parametrize(
+        "policy", [Policy(), Policy.data_protection()], ids=["default", "data-protection"]
+    )
+    @settings(max_examples=150)
+    @given(records=st.lists(records(), max_size=25), send=sends())
+    def test_the_default_and_the_preset_match(
+        self, policy: Policy, records: list[Record], send: dict[str, Any]
+    ) -> None:
+        """Under the default policy and under the data-protection preset exactly, with
+        random records, kinds, moments, suppressions and ledgers: the same decisions."""
+        send = {**send, "policy": policy}
+        assert_same(decide_frame(eligibility_frame(records), **send), expected(records, send))
+
     @given(records=st.lists(records(), max_size=25), send=sends(engine=True))
     def test_marketing_engine_rules_match(
         self, records: list[Record], send: dict[str, Any]
@@ -465,6 +478,8 @@ def _suppressed(*entries: tuple[str, SuppressionReason]) -> SuppressionList:
 
 
 _NO_CONSENT = Policy(enforce_consent_levels=False)
+_PRESET = Policy.data_protection()
+"""Consent levels enforced: the tests of the consent columns and the lapse rule use it."""
 
 
 def _until(*values: Any) -> pd.Series:
@@ -584,18 +599,18 @@ class TestDecideFrame:
         [
             (
                 MessageKind.COMMERCIAL,
-                DEFAULT_POLICY,
+                _PRESET,
                 ["emailaddress1", "donotemail", "donotbulkemail", "consent_until_4"],
             ),
-            (MessageKind.PHONE, DEFAULT_POLICY, ["telephone1", "donotphone", "consent_until_4"]),
+            (MessageKind.PHONE, _PRESET, ["telephone1", "donotphone", "consent_until_4"]),
             (
                 MessageKind.POSTAL,
-                DEFAULT_POLICY,
+                _PRESET,
                 ["address1_line1", "donotpostalmail", "consent_until_4"],
             ),
             (MessageKind.PHONE, _NO_CONSENT, ["telephone1", "donotphone"]),
             (MessageKind.POSTAL, _NO_CONSENT, ["address1_line1", "donotpostalmail"]),
-            (MessageKind.MANUAL, DEFAULT_POLICY, ["emailaddress1", "donotemail"]),
+            (MessageKind.MANUAL, _PRESET, ["emailaddress1", "donotemail"]),
         ],
         ids=["commercial", "phone", "postal", "phone-no-consent", "postal-no-consent", "manual"],
     )
@@ -621,7 +636,7 @@ class TestDecideFrame:
                 "consent_until_4": _until(NO_EXPIRY, None, AT + _DAY, AT),
             }
         )
-        result = decide_frame(frame, MessageKind.PHONE, at=AT)
+        result = decide_frame(frame, MessageKind.PHONE, at=AT, policy=_PRESET)
         assert list(result["reasons"]) == [
             ("lead-disqualified",),
             ("no-phone-number", "account-holds-no-consent"),
@@ -668,7 +683,7 @@ class TestDecideFrame:
         frame = eligibility_frame([Contact(emailaddress1="a@b.co")])
         frame["consent_until_4"] = pd.Series([dt.datetime(2030, 1, 1)])
         with pytest.raises(InvalidFieldError, match="consent_until_4"):
-            decide_frame(frame, MessageKind.COMMERCIAL, at=AT)
+            decide_frame(frame, MessageKind.COMMERCIAL, at=AT, policy=_PRESET)
 
     @pytest.mark.parametrize(
         ("arguments", "error"),
@@ -719,8 +734,8 @@ class TestConsentBoundaries:
         until = None if offset is None else at + offset
         record = Contact(emailaddress1="a@b.co", consents=[DataConsent(level=4, valid_until=until)])
         frame = _as_column_type(eligibility_frame([record]), column_type)
-        result = decide_frame(frame, MessageKind.COMMERCIAL, at=at)
-        assert can_send(record, MessageKind.COMMERCIAL, at=at).codes == codes
+        result = decide_frame(frame, MessageKind.COMMERCIAL, at=at, policy=_PRESET)
+        assert can_send(record, MessageKind.COMMERCIAL, at=at, policy=_PRESET).codes == codes
         assert list(result["allowed"]) == [codes == ()]
         assert list(result["reasons"]) == [codes]
 
@@ -744,8 +759,8 @@ class TestConsentBoundaries:
         until = None if offset is None else at + offset
         record = Lead(emailaddress1="a@b.co", consents=[DataConsent(level=0, valid_until=until)])
         frame = _as_column_type(eligibility_frame([record]), column_type)
-        result = decide_frame(frame, MessageKind.MANUAL, at=at)
-        assert can_send(record, MessageKind.MANUAL, at=at).codes == codes
+        result = decide_frame(frame, MessageKind.MANUAL, at=at, policy=_PRESET)
+        assert can_send(record, MessageKind.MANUAL, at=at, policy=_PRESET).codes == codes
         assert list(result["allowed"]) == [codes == ()]
         assert list(result["reasons"]) == [codes]
 
@@ -811,7 +826,7 @@ class TestHandBuiltFrames:
                 "consent_until_0": _until(None, AT, AT + _US, None, None, None, None),
             }
         )
-        result = decide_frame(frame, MessageKind.MANUAL, at=AT)
+        result = decide_frame(frame, MessageKind.MANUAL, at=AT, policy=_PRESET)
         assert list(result["reasons"]) == [
             ("gdpr-restrict",),
             ("gdpr-restrict",),
@@ -837,10 +852,13 @@ class TestHandBuiltFrames:
                 "consent_until_0": _until(None),
             }
         )
-        assert decide_frame(frame, MessageKind.MANUAL, at=AT)["reasons"].iloc[0] == (
-            "gdpr-restrict",
-        )
-        for policy in (_NO_CONSENT, Policy(consent_model=ConsentModel.CONTACT_POINTS)):
+        assert decide_frame(frame, MessageKind.MANUAL, at=AT, policy=_PRESET)["reasons"].iloc[
+            0
+        ] == ("gdpr-restrict",)
+        for policy in (
+            _NO_CONSENT,
+            Policy.data_protection(consent_model=ConsentModel.CONTACT_POINTS),
+        ):
             result = decide_frame(frame, MessageKind.MANUAL, at=AT, policy=policy)
             assert list(result["reasons"]) == [()]
 
@@ -858,8 +876,13 @@ class TestHandBuiltFrames:
                 "consent_until_4": _until(None, AT - _DAY),
             }
         )
-        assert list(decide_frame(frame, MessageKind.MANUAL, at=AT)["reasons"]) == [(), ()]
-        assert list(decide_frame(frame, MessageKind.COMMERCIAL, at=AT)["reasons"]) == [
+        assert list(decide_frame(frame, MessageKind.MANUAL, at=AT, policy=_PRESET)["reasons"]) == [
+            (),
+            (),
+        ]
+        assert list(
+            decide_frame(frame, MessageKind.COMMERCIAL, at=AT, policy=_PRESET)["reasons"]
+        ) == [
             ("consent-below-marketing",),
             ("consent-below-marketing",),
         ]
@@ -919,7 +942,7 @@ class TestLapseColumns:
             }
         )
         with pytest.raises(InvalidFieldError, match="consent_until_0"):
-            decide_frame(frame, MessageKind.MANUAL, at=AT)
+            decide_frame(frame, MessageKind.MANUAL, at=AT, policy=_PRESET)
 
 
 _TWO_CONTACTS: dict[str, Any] = {

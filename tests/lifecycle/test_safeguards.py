@@ -20,6 +20,7 @@ from lifecycle import (
     Lead,
     MergeError,
     MessageKind,
+    Policy,
     ReadOnlyRecordError,
     Record,
     TransitionNotAllowed,
@@ -220,14 +221,16 @@ class TestConsentOperations:
     """Consents change on a record through give, cancel and reactivate."""
 
     def test_give_cancel_reactivate(self) -> None:
-        """A consent given counts; cancelled it doesn't; reactivated it counts again."""
+        """A consent given counts; cancelled it doesn't; reactivated it counts again (with
+        consent levels enforced: the data-protection preset)."""
         contact = Contact(id="c", emailaddress1="c@x.com")
+        preset = Policy.data_protection()
         contact.give_consent(DataConsent(level=4, id="k"), at=AT)
-        assert can_send(contact, MessageKind.COMMERCIAL, at=AT)
+        assert can_send(contact, MessageKind.COMMERCIAL, at=AT, policy=preset)
         assert contact.cancel_consent("k", at=AT).status is ConsentStatus.CANCELLED
-        assert not can_send(contact, MessageKind.COMMERCIAL, at=AT)
+        assert not can_send(contact, MessageKind.COMMERCIAL, at=AT, policy=preset)
         contact.reactivate_consent("k", at=AT)
-        assert can_send(contact, MessageKind.COMMERCIAL, at=AT)
+        assert can_send(contact, MessageKind.COMMERCIAL, at=AT, policy=preset)
 
     def test_expired_consent_cannot_come_back(self) -> None:
         """D12: only Cancelled consents can be reactivated."""
