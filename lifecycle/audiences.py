@@ -13,9 +13,9 @@ Membership and eligibility are separate questions (D7):
   commercial email (``contact-inactive``, ``lead-disqualified``, ...) while
   transactional, manual and workflow email still reach them unless ``donotemail``.
 
-The data-protection views follow the DPO views of the GDPR solution
-(``shared/seeds/003``): :func:`missing_consent` ("Leads/Contacts Missing
-Consent"), :func:`lists_without_consent` and :func:`expiring_consents`.
+The data-protection views follow the DPO views of Dynamics' data-protection
+solution: :func:`missing_consent` ("Leads/Contacts Missing Consent"),
+:func:`lists_without_consent` and :func:`expiring_consents`.
 
 Pure: no I/O, no clock (every function takes ``at``), no pandas. The columnar path
 for very large audiences is :mod:`lifecycle.columnar`.

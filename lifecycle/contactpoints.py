@@ -37,7 +37,8 @@ class ConsentValue(enum.Enum):
 
 
 class Enforcement(enum.Enum):
-    """How a purpose gates sends (enforcement matrix in shared/domain.md §3.2)."""
+    """How a purpose gates sends, as Customer Insights - Journeys' purposes do: restrictive
+    (an opt-in is needed), non-restrictive (only an opt-out blocks) or disabled."""
 
     RESTRICTIVE = "restrictive"
     NON_RESTRICTIVE = "non-restrictive"

@@ -1,4 +1,4 @@
-"""The lead, contact and account machines (shared/domain.md §1, D4-D6), wired to the records.
+"""The lead, contact and account machines (decisions D4-D6), wired to the records.
 
 Each definition is data: states, statuses, transitions with named guards. One
 :class:`~lifecycle.machines.Lifecycle` per record type is built here, once, and

@@ -1,4 +1,4 @@
-"""Who may receive which kind of message, and why not (D7-D13, shared/domain.md §2.1, §3, §6).
+"""Who may receive which kind of message, and why not (decisions D7-D13).
 
 :func:`can_send` is a pure function of a record, a message kind, a moment and a
 :class:`Policy`, plus the organisation's suppression list and contact-point

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from lifecycle.decisions import cite
 from lifecycle.definitions import MACHINES
 from lifecycle.diagram import EXTENSIONS, FORMATS, export
 from lifecycle.errors import LeadflowError
@@ -358,7 +359,9 @@ def _with_progress(file: Path, label: str, run: Callable[[Callable[[int], object
 @click.option(
     "--allow-tombstoned",
     is_flag=True,
-    help="Recreate records whose email belongs to a deleted record (refused by default, D14).",
+    help="Recreate records whose email belongs to a deleted record; refused by default "
+    + cite("D14")
+    + ".",
 )
 @click.option(
     "--errors",
@@ -466,7 +469,7 @@ OUTCOME_COLUMNS = (
 """The columns of a ``--outcomes`` CSV file (and the keys of a JSON Lines one)."""
 
 WARNING_MEANINGS = {
-    "tombstoned": "address of a deleted record: no record created for it (D14)",
+    "tombstoned": f"address of a deleted record: no record created for it {cite('D14')}",
     "tombstone-overridden": "address of a deleted record, recreated as the policy asks",
     "suppressed": "address on the suppression list: stored, but not emailed",
     "suppressed-for-account": "address opted out of one sending account: stored",
@@ -474,8 +477,8 @@ WARNING_MEANINGS = {
     "contact-closed": "matched an inactive contact: linked (or a new one), never edited",
     "contact-reactivated": "matched an inactive contact, reactivated as the policy asks",
     "lead-closed": "matched a qualified or disqualified lead: left as it is",
-    "lead-reactivated": "matched a closed lead, reactivated as the policy asks (D5)",
-    "merged": "matched a merged-away record: its master was used instead (D4)",
+    "lead-reactivated": f"matched a closed lead, reactivated as the policy asks {cite('D5')}",
+    "merged": f"matched a merged-away record: its master was used instead {cite('D4')}",
     "no-match-key": "none of the fields the strategy matches on: a new record was created",
 }
 """A few words on each warning code the handler gives, for the summary table."""
@@ -853,8 +856,8 @@ def _print_summary(tally: _Tally, outcomes: Path | None) -> None:
     )
     console.print(table)
     console.print(
-        f"Probable duplicates reported: {tally.duplicates:,} (the most recently modified record "
-        f"won, D3). Interactions stored: {tally.interactions:,}."
+        f"Probable duplicates reported: {tally.duplicates:,} {cite('D3')}. "
+        f"Interactions stored: {tally.interactions:,}."
     )
     if tally.warnings:
         warnings = Table("Warning", "Submissions", "Meaning", box=box.SIMPLE_HEAD)

@@ -55,6 +55,7 @@ from lifecycle import (
     can_send,
     merge,
 )
+from lifecycle.decisions import cite
 from lifecycle.diagram import EXTENSIONS, render, to_dot, to_mermaid
 from matching.demo_store import StoreTour, fresh_store, tour_store
 from matching.demo_submissions import SubmissionTour, tour_submissions
@@ -603,7 +604,8 @@ def print_report(
     console.print(
         "Deactivating a contact or disqualifying a lead stops marketing (commercial) email and "
         "materials; transactional and manual email still reach them unless Email is set to "
-        "Do Not Allow (D7, D8). Marketing Materials gates brochures, never email (D10).",
+        "Do Not Allow (decisions D7 and D8). Marketing Materials gates brochures, never email "
+        "(decision D10).",
         highlight=False,
     )
     console.print()
@@ -633,7 +635,7 @@ def _print_tour(tour: StoreTour, console: Console) -> None:
     console.print(
         f"The store now holds {held}. Saves check the version a record was loaded at, so "
         "a stale copy is refused instead of overwriting; a deleted record's email stays "
-        "tombstoned so a sync cannot resurrect it (D14).",
+        f"tombstoned so a sync cannot resurrect it {cite('D14')}.",
         highlight=False,
     )
     console.print()
@@ -646,7 +648,7 @@ SUBMITTED_AT = CHECKED_AT + dt.timedelta(days=1)
 def _print_submissions(tour: SubmissionTour, console: Console) -> None:
     console.print(
         f"[bold]Form submissions landing[/bold] through one SubmissionHandler "
-        f"({tour.contact_strategy}, {tour.lead_strategy}: Dynamics' defaults, D2)",
+        f"({tour.contact_strategy}, {tour.lead_strategy}) {cite('D2')}",
         highlight=False,
     )
     for number, landing in enumerate(tour.landings, start=1):

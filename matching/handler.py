@@ -26,6 +26,7 @@ from lifecycle import (
     Record,
 )
 from lifecycle.clock import Clock, require_aware, system_clock
+from lifecycle.decisions import cite
 from lifecycle.eligibility import consent_level_at
 from lifecycle.errors import Problems
 from matching import normalize
@@ -306,7 +307,7 @@ class _Run:
         self._note(
             "tombstoned",
             f"{email!r} belongs to a {stone.record_type} deleted on "
-            f"{stone.deletedon:%Y-%m-%d}; {what} (D14)",
+            f"{stone.deletedon:%Y-%m-%d}; {what} {cite('D14')}",
             stone.record_id,
         )
 

@@ -1,4 +1,4 @@
-"""Match strategies: which records count as the same person, as data (shared/domain.md §4, D2).
+"""Match strategies: which records count as the same person, as data (decision D2).
 
 A :class:`MatchStrategy` names a target (contact or lead), the fields that must all
 be equal after normalisation (Dynamics' OBM strategies), optional fuzzy rules (RTJ

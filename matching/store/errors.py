@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lifecycle import LeadflowError
+from lifecycle.decisions import cite
 
 
 class StoreError(LeadflowError):
@@ -68,7 +69,7 @@ class TombstonedError(StoreError):
         self.address, self.kind, self.record_id = address, kind, record_id
         super().__init__(
             f"{address!r} belongs to a deleted {kind} ({record_id}); "
-            "it is not recreated silently (D14)."
+            f"it is not recreated silently {cite('D14')}."
         )
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -176,7 +176,10 @@ class TestSummary:
         assert summary["interactions"] == 2
         again = invoke("submit", str(path), "--db", store_url)
         output = flat(again.output)
-        assert "tombstoned 1 address of a deleted record: no record created for it (D14)" in output
+        assert (
+            "tombstoned 1 address of a deleted record: no record created for it (decision D14: "
+            "a person deleted on request is not re-created)"
+        ) in output
         assert "lead-closed" not in output  # Bea's new lead is found this time
         assert "leads 0 2 - 1 2" in output
         with open_store(store_url) as store:
