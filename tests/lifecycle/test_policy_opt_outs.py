@@ -44,13 +44,13 @@ EMAILS = (*ENGINE, K.MANUAL, K.WORKFLOW)
 
 POLICIES = {
     "default": Policy(),
-    "consent levels not enforced": Policy(enforce_consent_levels=False),
+    "data protection": Policy.data_protection(),
     "contact-point consent": Policy(consent_model=ConsentModel.CONTACT_POINTS),
-    "contact-point consent, levels not enforced": Policy(
-        consent_model=ConsentModel.CONTACT_POINTS, enforce_consent_levels=False
+    "data protection, contact-point consent": Policy.data_protection(
+        consent_model=ConsentModel.CONTACT_POINTS
     ),
 }
-"""Every way the consent switches can be set."""
+"""The default, the preset, and each under either consent model."""
 
 
 def _ledger(purpose: str, topic: str | None) -> ContactPointLedger:
