@@ -29,7 +29,8 @@ from lifecycle.eligibility import FrozenMap
 from lifecycle.errors import FieldTypeError
 
 if TYPE_CHECKING:
-    from matching.strategies import MatchStrategy, Values
+    from matching.keys import Values
+    from matching.strategies import MatchStrategy
 
 
 class Method(enum.Enum):

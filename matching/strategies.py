@@ -23,11 +23,16 @@ from lifecycle.eligibility import FrozenMap
 from lifecycle.errors import LeadflowError, Problems
 from lifecycle.records import Contact, Lead, Record
 from matching import normalize
+from matching.keys import (
+    KEY_FUNCTIONS,
+    KEYED_FIELDS,
+    NORMALIZER_OF,
+    Values,
+    keyed_fields_of,
+    person_key,
+    value_of,
+)
 from matching.scoring import MatchScore, Method, compared, score_pair
-from matching.store.codec import KEYED_FIELDS
-
-Values: TypeAlias = Mapping[str, object] | Record
-"""A record's field values: a mapping (a form submission, a row) or a lifecycle record."""
 
 Normalizer: TypeAlias = Callable[[object], str | None]
 _Gate: TypeAlias = tuple[str, Callable[[Values], object], Normalizer, Method, float, bool]
@@ -133,60 +138,26 @@ _METHOD_NORMALIZER: Mapping[Method, str] = FrozenMap(
 """Methods that compare one kind of key only, and the normaliser that makes it."""
 
 
-def _value(field: str, values: Values) -> object:
-    if isinstance(values, Mapping):
-        return values.get(field)
-    return getattr(values, field, None)
-
-
 def _fullname(values: Values) -> object:
     """``firstname lastname``; missing unless both are there (as the store's full-name key
     is), and a ``fullname`` value itself when neither is."""
-    parts = [_value("firstname", values), _value("lastname", values)]
+    parts = [value_of("firstname", values), value_of("lastname", values)]
     given = [p.strip() for p in parts if isinstance(p, str) and p.strip()]
     if not given:
-        return _value(_FULLNAME, values)
+        return value_of(_FULLNAME, values)
     return " ".join(given) if len(given) == 2 else None
 
 
 def _reader(field: str) -> Callable[[Values], object]:
-    return _fullname if field == _FULLNAME else functools.partial(_value, field)
+    return _fullname if field == _FULLNAME else functools.partial(value_of, field)
 
 
 # --- store keys ----------------------------------------------------------------------------
 
 
-def _store_key(normaliser: Normalizer, field: str, values: Values) -> str | None:
-    return normaliser(_value(field, values))
-
-
-def _store_person(values: Values, *, swapped: bool = False) -> str | None:
-    first, last = _value("firstname", values), _value("lastname", values)
-    return normalize.person(last, first) if swapped else normalize.person(first, last)
-
-
-_STORE_KEY_FUNCTIONS: dict[str, Callable[[Values], str | None]] = {
-    "emailaddress1": functools.partial(_store_key, normalize.email, "emailaddress1"),
-    "telephone1": functools.partial(_store_key, normalize.phone, "telephone1"),
-    "mobilephone": functools.partial(_store_key, normalize.phone, "mobilephone"),
-    "fullname": _store_person,
-}
-_STORE_KEYS: Mapping[str, Callable[[Values], str | None]] = FrozenMap(_STORE_KEY_FUNCTIONS)
-"""How the store computes the keyed fields of contacts and leads
-(``matching.store.codec.match_keys``); a test proves the two agree on every record."""
-
-_STORE_NORMALIZER_NAMES: Mapping[str, str] = FrozenMap(
-    {"emailaddress1": "email", "telephone1": "phone", "mobilephone": "phone"}
-)
-"""The keyed fields the store keys with one of :data:`NORMALIZERS`, and its name."""
-
-
 def _keyed_fields(target: Target) -> tuple[str, ...]:
     """The store's keyed fields a ``target`` record has (``name`` is an account's)."""
-    names = {f.name for f in attrs.fields(target.record_type)}
-    return tuple(
-        k for k, sources in KEYED_FIELDS.items() if set(sources) <= names and k in _STORE_KEYS
-    )
+    return keyed_fields_of(target.record_type)
 
 
 def _uses(keyed: str, fields: Iterable[str]) -> bool:
@@ -225,7 +196,7 @@ def _names(problems: Problems, field: str, value: object) -> tuple[str, ...] | N
     return names
 
 
-def _enum_value(problems: Problems, field: str, kind: type[enum.Enum], value: object) -> Any:
+def _enumvalue_of(problems: Problems, field: str, kind: type[enum.Enum], value: object) -> Any:
     if isinstance(value, kind):
         return value
     try:
@@ -259,7 +230,7 @@ def _check_rule(
     name = field if isinstance(field, str) and field else None
     if name is None:
         problems.must(f"{path}field", "a field name", field)
-    checked: Method | None = _enum_value(problems, f"{path}method", Method, method)
+    checked: Method | None = _enumvalue_of(problems, f"{path}method", Method, method)
     low = _number(problems, f"{path}threshold", threshold, "a number in [0, 1]", _unit)
     heft = _number(problems, f"{path}weight", weight, "a number above 0", _positive)
     if name is None or checked is None or low is None or heft is None:
@@ -493,7 +464,7 @@ class MatchStrategy:
         name = raw["name"]
         if not isinstance(name, str) or not name.strip():
             problems.must("name", "a non-empty str", name)
-        target = _enum_value(problems, "target", Target, raw["target"])
+        target = _enumvalue_of(problems, "target", Target, raw["target"])
         fields = _names(problems, "fields", raw["fields"])
         rules = self._rules(problems, raw["fuzzy"])
         min_score = _number(problems, "min_score", raw["min_score"], "a number in [0, 1]", _unit)
@@ -547,7 +518,7 @@ class MatchStrategy:
             "_normalise",
             tuple((f, _reader(f), NORMALIZERS[self._normalizer_name(f)]) for f in used),
         )
-        object.__setattr__(self, "_store_keys", tuple((k, _STORE_KEYS[k]) for k in blocking))
+        object.__setattr__(self, "_store_keys", tuple((k, KEY_FUNCTIONS[k]) for k in blocking))
         readers = {field: (read, norm) for field, read, norm in self._normalise}
         gates = [(f, *readers[f], Method.EXACT, 1.0, f in shared) for f in fields]
         gates += [
@@ -560,7 +531,7 @@ class MatchStrategy:
             self,
             "_keys_find_claim_holders",
             any(
-                b in fields and self._normalizer_name(b) == _STORE_NORMALIZER_NAMES.get(b)
+                b in fields and NORMALIZERS[self._normalizer_name(b)] is NORMALIZER_OF.get(b)
                 for b in blocking
             ),
         )
@@ -651,7 +622,7 @@ class MatchStrategy:
             if key is not None:
                 keys.append((field, key))
             if field == _FULLNAME and self._transposes:
-                swapped = _store_person(values, swapped=True)
+                swapped = person_key(values, swapped=True)
                 if swapped is not None:
                     keys.append((field, swapped))
         return list(dict.fromkeys(keys))

@@ -7,15 +7,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lifecycle import (
-    Account,
     ConsentStatus,
-    Contact,
     DataConsent,
     HistoryEvent,
-    Lead,
     Record,
 )
-from matching import normalize
+from matching.keys import KEYED_FIELDS, record_keys
 from matching.store.schema import PRIMARY_KEY, TYPE_NAME, field_columns
 
 
@@ -122,40 +119,6 @@ def build_event(kind: type[Record], row: Mapping[Any, Any]) -> HistoryEvent:
     )
 
 
-KEYED_FIELDS: dict[str, tuple[str, ...]] = {
-    "emailaddress1": ("emailaddress1",),
-    "telephone1": ("telephone1",),
-    "mobilephone": ("mobilephone",),
-    "fullname": ("firstname", "lastname"),
-    "name": ("name",),
-}
-"""Match-key fields and the record fields each is computed from."""
-
-
-def match_keys(record: Record) -> list[tuple[str, str]]:
-    """The ``(field, key)`` pairs ``record`` is found by; missing values give none."""
-    keys: list[tuple[str, str]] = []
-    key = normalize.email(record.emailaddress1)
-    if key is not None:
-        keys.append(("emailaddress1", key))
-    phones = [("telephone1", record.telephone1)]
-    if isinstance(record, (Lead, Contact)):
-        phones.append(("mobilephone", record.mobilephone))
-        key = normalize.person(record.firstname, record.lastname)
-        if key is not None:
-            keys.append(("fullname", key))
-    elif isinstance(record, Account):
-        key = normalize.name(record.name)
-        if key is not None:
-            keys.append(("name", key))
-    for name, value in phones:
-        if value is not None:
-            key = normalize.phone(value)
-            if key is not None:
-                keys.append((name, key))
-    return keys
-
-
 _KEY_SOURCES = tuple(dict.fromkeys(f for fields in KEYED_FIELDS.values() for f in fields))
 
 
@@ -167,11 +130,12 @@ def key_sources(record: Record) -> tuple[object, ...]:
 def key_rows(
     record: Record, keys: list[tuple[str, str]] | tuple[tuple[str, str], ...] | None = None
 ) -> list[dict[str, Any]]:
-    """``match_keys`` rows for ``record`` (``keys``: its match keys, when already computed)."""
+    """``match_keys`` rows for ``record`` (``keys``: its :func:`~matching.keys.record_keys`,
+    when already computed)."""
     owner = TYPE_NAME[type(record)]
     return [
         {"record_type": owner, "record_id": record.id, "field": field, "key": key}
-        for field, key in dict.fromkeys(match_keys(record) if keys is None else keys)
+        for field, key in dict.fromkeys(record_keys(record) if keys is None else keys)
     ]
 
 

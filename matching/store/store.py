@@ -37,6 +37,7 @@ from lifecycle import (
 )
 from lifecycle.clock import require_aware
 from matching import normalize
+from matching.keys import KEYED_FIELDS, lookup_keys, record_keys
 from matching.store import codec, failures, schema
 from matching.store.engine import (
     BUSY_TIMEOUT_S,
@@ -210,8 +211,8 @@ class Transaction:
     ) -> list[tuple[str, dt.datetime | None]]:
         """``(id, modifiedon)`` of the ``kind`` records whose normalised ``field`` is ``key``,
         most recently modified first (D3)."""
-        if field not in codec.KEYED_FIELDS:
-            raise InvalidFieldError("field", f"one of {sorted(codec.KEYED_FIELDS)}", field)
+        if field not in KEYED_FIELDS:
+            raise InvalidFieldError("field", f"one of {sorted(KEYED_FIELDS)}", field)
         q = _queries(kind)
         if not isinstance(key, str):
             raise FieldTypeError("key", "a normalised key (str)", key)
@@ -252,8 +253,8 @@ class Transaction:
         pk = schema.PRIMARY_KEY[kind]
         found: dict[str, Candidate] = {}
         for field, key in keys:
-            if field not in codec.KEYED_FIELDS:
-                raise InvalidFieldError("field", f"one of {sorted(codec.KEYED_FIELDS)}", field)
+            if field not in KEYED_FIELDS:
+                raise InvalidFieldError("field", f"one of {sorted(KEYED_FIELDS)}", field)
             if not isinstance(key, str):
                 raise FieldTypeError("key", "a normalised key (str)", key)
             if _storable(key):
@@ -390,10 +391,10 @@ class Transaction:
         consent_rows = _checked(
             schema.consents, [row for r in records for row in codec.consent_rows(r)]
         )
-        keys = [tuple(codec.match_keys(r)) for r in records]
+        filed = [tuple(record_keys(r)) for r in records]
         key_rows = _checked(
             schema.match_keys,
-            [row for r, k in zip(records, keys, strict=True) for row in codec.key_rows(r, k)],
+            [row for r, k in zip(records, filed, strict=True) for row in codec.key_rows(r, k)],
         )
         history_rows = _checked(
             schema.history, [row for r in records for row in codec.history_rows(r, 0)]
@@ -1110,28 +1111,8 @@ def _contact_points(record: Record) -> list[str]:
 
 
 def _normalised(field: str, value: str | None) -> list[str]:
-    """The keys ``value`` may be stored under; none for a missing or junk value."""
-    if field not in codec.KEYED_FIELDS:
-        raise InvalidFieldError("field", f"one of {sorted(codec.KEYED_FIELDS)}", field)
-    if value is None:
-        return []
-    if not isinstance(value, str):
-        raise FieldTypeError("value", "a str or None", value)
-    if field == "fullname":
-        # "Jan van Dyke" is Jan + van Dyke or Jan van + Dyke: try every split.
-        words = value.split()
-        keys = (
-            normalize.person(" ".join(words[:cut]), " ".join(words[cut:]))
-            for cut in range(1, len(words))
-        )
-        return [k for k in dict.fromkeys(keys) if k is not None and _storable(k)]
-    if field == "emailaddress1":
-        key = normalize.email(value)
-    elif field == "name":
-        key = normalize.name(value)
-    else:
-        key = normalize.phone(value)
-    return [] if key is None or not _storable(key) else [key]
+    """The storable keys ``value`` may be filed under (:func:`matching.keys.lookup_keys`)."""
+    return [key for key in lookup_keys(field, value) if _storable(key)]
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:

@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lifecycle import Contact, Lead, LeadflowError
+from lifecycle import Lead, LeadflowError
 from matching.scoring import Method, matches_normalised, score_normalised
-from matching.store.codec import KEYED_FIELDS, match_keys
 from matching.strategies import (
     CONTACT_BY_EMAIL,
     CONTACT_FUZZY,
@@ -422,31 +421,6 @@ class TestKeys:
             ("fullname", "dana|reyes"),
         ]
         assert CONTACT_FUZZY.blocking_keys({"firstname": "Dana"}) == []
-
-    @given(
-        st.sampled_from([Lead, Contact]),
-        st.fixed_dictionaries(
-            {},
-            optional={
-                "emailaddress1": st.sampled_from(["Dana@Contoso.com", " x@bücher.de", "a@b.co"]),
-                "telephone1": st.sampled_from(
-                    ["425-555-0100", "+44 20 7946 0958", "12", "call me"]
-                ),
-                "mobilephone": st.sampled_from(["(206) 555-0111", "", "+1 206 555 0111"]),
-                "firstname": NO_NUL,
-                "lastname": NO_NUL,
-            },
-        ),
-    )
-    def test_blocking_keys_are_the_stores_keys(
-        self, kind: type[Lead] | type[Contact], values: dict[str, Any]
-    ) -> None:
-        """For any record, blocking on every keyed field gives exactly the store's match keys."""
-        record = kind(**values)
-        target = Target.LEAD if kind is Lead else Target.CONTACT
-        keyed = tuple(k for k in KEYED_FIELDS if k != "name")
-        strategy = MatchStrategy("all-keys", target, fields=("emailaddress1",), blocking=keyed)
-        assert sorted(strategy.blocking_keys(record)) == sorted(dict.fromkeys(match_keys(record)))
 
     @pytest.mark.parametrize(
         ("kwargs", "blocking"),
