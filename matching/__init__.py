@@ -74,6 +74,8 @@ __all__ = [
     "Candidate",
     "ConflictError",
     "ContactAction",
+    "DedupeModel",
+    "DedupeResult",
     "FieldProblem",
     "FieldScore",
     "FuzzyRule",
@@ -111,6 +113,7 @@ __all__ = [
     "Transaction",
     "export_csv",
     "export_jsonl",
+    "find_duplicates",
     "import_csv",
     "import_frame",
     "import_jsonl",
@@ -120,3 +123,22 @@ __all__ = [
     "similarity",
     "to_frame",
 ]
+
+_LAZY = {
+    "DedupeModel": "matching.dedupe",
+    "DedupeResult": "matching.dedupe",
+    "find_duplicates": "matching.dedupe",
+}
+"""Batch dedupe, loaded on first use: it brings pandas, numpy, scipy and rapidfuzz."""
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'matching' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

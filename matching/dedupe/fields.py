@@ -1,0 +1,216 @@
+"""The fields batch dedupe understands, read from a frame and normalised once per value.
+
+Columns use Dataverse logical names. Each known field becomes one or more *prepared*
+columns of normalised keys (``None`` where a value is missing or junk), computed once per
+distinct value with the normalisers of :mod:`matching.normalize`, the same ones a form
+submission uses.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import jellyfish
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from lifecycle.errors import FieldTypeError, InvalidFieldError
+from matching import normalize
+
+Keys = npt.NDArray[np.object_]
+"""A column of normalised keys: ``str`` or ``None``."""
+
+KNOWN_FIELDS = (
+    "firstname",
+    "lastname",
+    "fullname",
+    "emailaddress1",
+    "emailaddress2",
+    "telephone1",
+    "mobilephone",
+    "companyname",
+    "jobtitle",
+    "address1_line1",
+    "address1_line2",
+    "address1_city",
+    "address1_stateorprovince",
+    "address1_postalcode",
+    "birthdate",
+    "governmentid",
+)
+"""The Dataverse logical names batch dedupe reads; other columns are carried, not compared."""
+
+ID_COLUMNS = ("contactid", "leadid", "id")
+"""The id columns looked for, in order, when ``id_column`` is not given."""
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_DIGITS = re.compile(r"\D+")
+
+
+def read_frame(data: object) -> pd.DataFrame:
+    """``data`` as a DataFrame: a DataFrame as it is, or a CSV or Parquet file read as text."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, str | os.PathLike):
+        path = Path(data)
+        if not path.is_file():
+            raise InvalidFieldError(
+                "data", "a DataFrame, or the path of a CSV or Parquet file", data
+            )
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    raise FieldTypeError("data", "a DataFrame, or the path of a CSV or Parquet file", data)
+
+
+def record_ids(frame: pd.DataFrame, id_column: str | None) -> npt.NDArray[np.object_]:
+    """Each row's record id, as text; typed errors for a missing, incomplete or repeated id."""
+    if id_column is None:
+        id_column = next((c for c in ID_COLUMNS if c in frame.columns), None)
+        if id_column is None:
+            raise InvalidFieldError(
+                "id_column",
+                f"given, or one of the columns {', '.join(ID_COLUMNS)} in the data",
+                sorted(map(str, frame.columns))[:20],
+            )
+    elif id_column not in frame.columns:
+        raise InvalidFieldError("id_column", "a column of the data", id_column)
+    column = frame[id_column]
+    if column.isna().any():
+        rows = [int(i) for i in np.flatnonzero(column.isna().to_numpy())[:5]]
+        raise InvalidFieldError(id_column, "an id on every row", f"no id on rows {rows}")
+    ids = column.astype(str).to_numpy(dtype=object)
+    repeated = pd.Index(ids)[pd.Index(ids).duplicated()].unique()
+    if len(repeated):
+        raise InvalidFieldError(id_column, "a distinct id on every row", list(repeated[:5]))
+    return ids
+
+
+def map_values(column: pd.Series | None, n: int, function: Callable[[Any], str | None]) -> Keys:
+    """``function`` of every value of ``column``, computed once per distinct value."""
+    if column is None:
+        return np.full(n, None, dtype=object)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [function(value) for value in uniques]
+    mapped[-1] = None
+    return mapped[codes]
+
+
+def _postcode(value: object) -> str | None:
+    text = normalize.text(value)
+    return None if text is None else (text.replace(" ", "") or None)
+
+
+def _code(value: object) -> str | None:
+    """An identifier compared character by character: letters and digits only."""
+    text = normalize.text(value)
+    if text is None:
+        return None
+    return _NOT_ALNUM.sub("", text) or None
+
+
+def _date(value: object) -> str | None:
+    """A date as ``YYYYMMDD``; ``None`` when it is not one."""
+    if isinstance(value, pd.Timestamp | np.datetime64) or hasattr(value, "strftime"):
+        try:
+            return pd.Timestamp(value).strftime("%Y%m%d")  # type: ignore[arg-type]
+        except (ValueError, TypeError):
+            return None
+    text = normalize.text(value)
+    if text is None:
+        return None
+    digits = _DIGITS.sub("", text)
+    return digits if len(digits) == 8 and digits[:2] in ("18", "19", "20") else None
+
+
+def _local_part(email: str | None) -> str | None:
+    return None if email is None else email.partition("@")[0] or None
+
+
+def _soundex(value: str | None) -> str | None:
+    return None if value is None else jellyfish.soundex(value.replace(" ", ""))
+
+
+@attrs.frozen
+class Prepared:
+    """The normalised columns of one frame, row-aligned with ``ids``."""
+
+    ids: npt.NDArray[np.object_]
+    columns: Mapping[str, Keys]
+    fields: tuple[str, ...]
+    """The known fields the frame has."""
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def has(self, name: str) -> bool:
+        """Whether the prepared column ``name`` has any value."""
+        column = self.columns.get(name)
+        return column is not None and any(v is not None for v in column)
+
+
+def prepare(frame: pd.DataFrame, ids: npt.NDArray[np.object_]) -> Prepared:
+    """The normalised columns dedupe compares and blocks on."""
+    fields = tuple(f for f in KNOWN_FIELDS if f in frame.columns)
+    if not fields:
+        raise InvalidFieldError(
+            "data",
+            f"a frame with some of the fields {', '.join(KNOWN_FIELDS)}",
+            sorted(map(str, frame.columns))[:20],
+        )
+    n = len(frame)
+
+    def get(name: str) -> pd.Series | None:
+        return frame[name] if name in frame.columns else None
+
+    first = map_values(get("firstname"), n, normalize.name)
+    last = map_values(get("lastname"), n, normalize.name)
+    if "fullname" in frame.columns:
+        whole = map_values(get("fullname"), n, normalize.name)
+        for i in np.flatnonzero(
+            [f is None and s is None and w for f, s, w in zip(first, last, whole, strict=True)]
+        ):
+            words = str(whole[i]).split()
+            if len(words) >= 2:
+                first[i], last[i] = words[0], " ".join(words[1:])
+    email = map_values(get("emailaddress1"), n, normalize.email)
+    canonical = map_values(get("emailaddress1"), n, normalize.email_canonical)
+    columns: dict[str, Keys] = {
+        "first": first,
+        "last": last,
+        "email": email,
+        "email_canonical": canonical,
+        "email_user": np.array([_local_part(e) for e in canonical], dtype=object),
+        "email2_canonical": map_values(get("emailaddress2"), n, normalize.email_canonical),
+        "phone1": map_values(get("telephone1"), n, normalize.phone),
+        "phone2": map_values(get("mobilephone"), n, normalize.phone),
+        "company": map_values(get("companyname"), n, normalize.company),
+        "address": map_values(get("address1_line1"), n, normalize.text),
+        "address2": map_values(get("address1_line2"), n, normalize.text),
+        "city": map_values(get("address1_city"), n, normalize.text),
+        "state": map_values(get("address1_stateorprovince"), n, normalize.text),
+        "postcode": map_values(get("address1_postalcode"), n, _postcode),
+        "birthdate": map_values(get("birthdate"), n, _date),
+        "governmentid": map_values(get("governmentid"), n, _code),
+    }
+    columns["last_soundex"] = np.array([_soundex(v) for v in last], dtype=object)
+    columns["first_initial"] = np.array([None if v is None else v[0] for v in first], dtype=object)
+    columns["name_tokens"] = np.array(
+        [
+            None if f is None or s is None else " ".join(sorted(f"{f} {s}".split()))
+            for f, s in zip(first, last, strict=True)
+        ],
+        dtype=object,
+    )
+    columns["birth_year"] = np.array(
+        [None if d is None else d[:4] for d in columns["birthdate"]], dtype=object
+    )
+    return Prepared(ids, columns, fields)

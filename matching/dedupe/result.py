@@ -1,0 +1,65 @@
+"""What a dedupe run found: its pairs, its clusters, and a summary for people."""
+
+from __future__ import annotations
+
+import attrs
+import pandas as pd
+
+from matching.dedupe.blocking import RuleReport
+from matching.dedupe.model import DedupeModel
+
+
+@attrs.frozen(eq=False)
+class DedupeResult:
+    """Pairs at or above the threshold (all scored candidates with ``all_pairs``), the
+    clusters they form, the model and threshold that decided, and what blocking did.
+
+    ``pairs``: ``left_id``, ``right_id`` (``left_id < right_id``), ``match_weight``,
+    ``match_probability`` and one column per comparison holding its level (0 is the
+    strongest agreement, -1 a missing value). ``clusters``: indexed by record id, every
+    input id exactly once, with its ``cluster_id``."""
+
+    pairs: pd.DataFrame
+    clusters: pd.DataFrame
+    model: DedupeModel
+    threshold: float
+    """The match probability a pair needs to link."""
+    records: int
+    candidates: int
+    rules: tuple[RuleReport, ...]
+
+    def summary(self) -> str:
+        """What was compared and found, in a few lines."""
+        sizes = self.clusters["cluster_id"].value_counts()
+        by_size = sizes.value_counts().sort_index()
+        linked = int((self.pairs["match_probability"] >= self.threshold).sum())
+        lines = [
+            f"{self.records:,} records, {self.candidates:,} candidate pairs compared.",
+            "Candidates per blocking rule: "
+            + "; ".join(f"{r.rule} {r.pairs:,}" for r in self.rules)
+            + ".",
+        ]
+        generic = [r for r in self.rules if r.generic_keys]
+        if generic:
+            lines.append(
+                "Generic keys dropped (shared by more than "
+                f"{self.model.max_block_size} records): "
+                + "; ".join(
+                    f"{r.rule} {r.generic_keys:,} keys ({r.generic_records:,} records"
+                    + (
+                        f", largest {r.largest_generic[0]!r} {r.largest_generic[1]:,}"
+                        if r.largest_generic
+                        else ""
+                    )
+                    + ")"
+                    for r in generic
+                )
+                + "."
+            )
+        lines.append(f"{linked:,} pairs at or above match probability {self.threshold:g}.")
+        lines.append(
+            f"{len(sizes):,} clusters: "
+            + ", ".join(f"{count:,} of {size}" for size, count in by_size.items())
+            + f"; the largest holds {int(sizes.max()) if len(sizes) else 0} records."
+        )
+        return "\n".join(lines)
