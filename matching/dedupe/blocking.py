@@ -38,6 +38,9 @@ DEFAULT_RULES = (
     BlockingRule("surname sound + initial", ("last_soundex", "first_initial")),
     BlockingRule("birthdate", ("birthdate",)),
     BlockingRule("postcode + surname sound", ("postcode", "last_soundex")),
+    BlockingRule("postcode + first name", ("postcode", "first")),
+    BlockingRule("name sounds, any order", ("name_sounds",)),
+    BlockingRule("street", ("address",)),
     BlockingRule("government id", ("governmentid",)),
 )
 """The union of rules the default model blocks on (each used when the data has its columns)."""

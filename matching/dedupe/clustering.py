@@ -1,8 +1,19 @@
-"""Clusters: the records a set of links says are one person.
+"""Clusters that do not chain: the records a set of links says are one person.
 
-For now, the connected components of the links above the threshold (scipy's sparse
-graph routine, linear in records and links). A cluster's id is the smallest record id in
-it, so it does not depend on the input's order or the run.
+Links above the threshold form candidate components (scipy's sparse routine, linear in
+records and links). A component of two is a cluster. In a larger one, every pair is
+scored by the model and the records are merged bottom-up by *average linkage*: two
+groups join only while the average weight of the pairs between them reaches the
+threshold, and never when any pair between them is strongly negative: a pair whose own
+match probability, by the model's weights, is below :data:`VETO` (different first names,
+birthdates years apart and two different government ids, say). So one shared phone or address cannot pull two people into one
+cluster: the other pairs between them outvote it, and their own comparison vetoes it.
+
+Average linkage rather than mutual best links or correlation clustering: it uses every
+pair's evidence (unlike mutual best links, which ignores all but one pair), it is exact
+and deterministic (unlike the heuristics correlation clustering needs), and the veto
+gives the guarantee no average can. A cluster's id is the smallest record id in it, so
+it depends on neither the input's order nor the run.
 """
 
 from __future__ import annotations
@@ -10,20 +21,103 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from matching.dedupe.fields import Prepared
+from matching.dedupe.model import DedupeModel, Frequencies, score, weight_of
 
-def components(
-    n: int, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
+VETO = 0.01
+"""Two records whose own match probability is below this never end up in one cluster."""
+
+EXACT_LIMIT = 400
+"""Components up to this size are split exactly (with the veto); larger ones by scipy's
+average linkage alone, in memory quadratic in the component."""
+
+Labels = npt.NDArray[np.int64]
+
+
+def components(n: int, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Labels:
     """Each of ``n`` records' component label, given links ``left[i] -- right[i]``."""
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return np.asarray(labels, dtype=np.int64)
 
 
-def cluster_frame(ids: npt.NDArray[np.object_], labels: npt.NDArray[np.int64]) -> pd.DataFrame:
+def cluster_labels(
+    model: DedupeModel,
+    prepared: Prepared,
+    tf: Frequencies,
+    left: npt.NDArray[np.int64],
+    right: npt.NDArray[np.int64],
+    cut_weight: float,
+) -> Labels:
+    """Each record's cluster label: the components of the links, each split by
+    constrained average linkage."""
+    labels = components(prepared.n, left, right)
+    sizes = np.bincount(labels)
+    large = np.flatnonzero(sizes >= 3)
+    if not len(large):
+        return labels
+    order = np.argsort(labels, kind="stable")
+    starts = np.r_[0, np.cumsum(sizes)]
+    next_label = len(sizes)
+    for component in large:
+        members = order[starts[component] : starts[component + 1]]
+        for part in split(model, prepared, tf, members, cut_weight)[1:]:
+            labels[part] = next_label
+            next_label += 1
+    return labels
+
+
+def split(
+    model: DedupeModel,
+    prepared: Prepared,
+    tf: Frequencies,
+    members: npt.NDArray[np.int64],
+    cut_weight: float,
+) -> list[npt.NDArray[np.int64]]:
+    """``members`` (one component) in the groups average linkage with the veto keeps."""
+    k = len(members)
+    upper_i, upper_j = np.triu_indices(k, k=1)
+    weights, _ = score(model, prepared, members[upper_i], members[upper_j], tf)
+    if k > EXACT_LIMIT:
+        top = float(weights.max()) + 1.0
+        tree = linkage(top - weights, method="average")
+        flat = fcluster(tree, t=top - cut_weight, criterion="distance")
+        return [members[flat == g] for g in np.unique(flat)]
+    total = np.zeros((k, k))
+    total[upper_i, upper_j] = weights
+    total += total.T
+    lowest = np.full((k, k), np.inf)
+    lowest[upper_i, upper_j] = weights
+    lowest = np.minimum(lowest, lowest.T)
+    size = np.ones(k)
+    active = np.ones(k, dtype=bool)
+    groups: list[list[int]] = [[i] for i in range(k)]
+    veto = weight_of(VETO)
+    while True:
+        average = total / np.outer(size, size)
+        allowed = np.outer(active, active) & (lowest > veto)
+        np.fill_diagonal(allowed, False)
+        average[~allowed] = -np.inf
+        best = int(np.argmax(average))
+        a, b = divmod(best, k)
+        if average[a, b] < cut_weight:
+            break
+        a, b = min(a, b), max(a, b)
+        total[a] += total[b]
+        total[:, a] = total[a]
+        lowest[a] = np.minimum(lowest[a], lowest[b])
+        lowest[:, a] = lowest[a]
+        size[a] += size[b]
+        active[b] = False
+        groups[a].extend(groups[b])
+    return [members[sorted(groups[i])] for i in np.flatnonzero(active)]
+
+
+def cluster_frame(ids: npt.NDArray[np.object_], labels: Labels) -> pd.DataFrame:
     """Every record id once, with its ``cluster_id`` (the smallest id in its cluster)."""
     frame = pd.DataFrame({"record_id": ids, "label": labels})
     smallest = frame.groupby("label")["record_id"].transform("min")

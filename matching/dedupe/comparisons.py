@@ -147,17 +147,22 @@ def _similarity_levels(a: Keys, b: Keys) -> Levels:
 
 
 def _name_levels(first_a: Keys, first_b: Keys, last_a: Keys, last_b: Keys) -> Levels:
-    """The first name's levels, counting a first and last name swapped as exact. (Called
-    with the columns the other way round, the last name's.)"""
-    levels = _similarity_levels(first_a, first_b)
-    swapped = (
-        _present(first_a, last_b)
-        & _present(last_a, first_b)
-        & _equal(first_a, last_b)
-        & _equal(last_a, first_b)
-    )
-    levels[swapped] = 0
-    return levels
+    """The first name's levels (called with the columns the other way round, the last
+    name's). When the names read better crossed (first against last, last against
+    first) than straight, as a first and last name entered the other way round do, even
+    with a typo, the weaker crossed level counts for both."""
+    straight = _similarity_levels(first_a, first_b)
+    other = _similarity_levels(last_a, last_b)
+    crossed = _similarity_levels(first_a, last_b)
+    crossed_other = _similarity_levels(last_a, first_b)
+
+    def cost(levels: Levels) -> npt.NDArray[np.int64]:
+        return np.where(levels < 0, 4, levels).astype(np.int64)
+
+    better = cost(crossed) + cost(crossed_other) < cost(straight) + cost(other)
+    # Both crossed comparisons at their weaker level, so either record may be on the left.
+    weaker = np.where(cost(crossed) >= cost(crossed_other), crossed, crossed_other)
+    return np.where(better, weaker, straight).astype(np.int8)
 
 
 def _email_levels(a: list[Keys], b: list[Keys]) -> Levels:

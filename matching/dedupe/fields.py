@@ -138,6 +138,13 @@ def _soundex(value: str | None) -> str | None:
     return None if value is None else jellyfish.soundex(value.replace(" ", ""))
 
 
+def _sounds(first: str | None, last: str | None) -> str | None:
+    """The sounds of both names in either order, so swapped names share the key."""
+    if first is None or last is None:
+        return None
+    return " ".join(sorted((str(_soundex(first)), str(_soundex(last)))))
+
+
 @attrs.frozen
 class Prepared:
     """The normalised columns of one frame, row-aligned with ``ids``."""
@@ -209,6 +216,9 @@ def prepare(frame: pd.DataFrame, ids: npt.NDArray[np.object_]) -> Prepared:
             for f, s in zip(first, last, strict=True)
         ],
         dtype=object,
+    )
+    columns["name_sounds"] = np.array(
+        [_sounds(f, s) for f, s in zip(first, last, strict=True)], dtype=object
     )
     columns["birth_year"] = np.array(
         [None if d is None else d[:4] for d in columns["birthdate"]], dtype=object

@@ -19,8 +19,8 @@ import numpy.typing as npt
 
 from lifecycle.errors import InvalidFieldError
 from matching.dedupe.blocking import DEFAULT_RULES, BlockingRule
-from matching.dedupe.comparisons import COMPARISONS, LEVELS, Comparison, Kind
-from matching.dedupe.fields import Prepared
+from matching.dedupe.comparisons import COMPARISONS, LEVELS, Comparison, Indices, Kind
+from matching.dedupe.fields import Keys, Prepared
 
 DEFAULT_M_U: Mapping[Kind, tuple[tuple[float, float], ...]] = {
     Kind.NAME: ((0.85, 0.01), (0.08, 0.01), (0.04, 0.05), (0.03, 0.93)),
@@ -33,11 +33,30 @@ DEFAULT_M_U: Mapping[Kind, tuple[tuple[float, float], ...]] = {
 }
 """Default ``(m, u)`` of each level of each kind of comparison, strongest agreement first."""
 
+DEFAULT_M: Mapping[Kind, tuple[float, ...]] = {
+    kind: tuple(m for m, _ in levels) for kind, levels in DEFAULT_M_U.items()
+}
+
+DEFAULT_U: Mapping[Kind, tuple[float, ...]] = {
+    kind: tuple(u for _, u in levels) for kind, levels in DEFAULT_M_U.items()
+}
+
 DEFAULT_PRIOR = 0.1
 """Default probability that a candidate pair (one blocking found) is the same person."""
 
 DEFAULT_MAX_BLOCK_SIZE = 50
 """A key shared by more records than this is generic and generates no pairs alone."""
+
+
+@attrs.frozen
+class TrainingReport:
+    """How a model was trained: random pairs for ``u``, candidate pairs and distinct level
+    patterns for ``m``, and the prior EM settled on."""
+
+    random_pairs: int
+    candidate_pairs: int
+    patterns: int
+    prior: float
 
 
 @attrs.frozen
@@ -53,6 +72,10 @@ class DedupeModel:
     blocking: tuple[BlockingRule, ...] = DEFAULT_RULES
     prior: float = DEFAULT_PRIOR
     max_block_size: int = DEFAULT_MAX_BLOCK_SIZE
+    term_frequencies: bool = True
+    """Weigh an exact agreement on a name, email or phone by the value's own frequency."""
+    training: TrainingReport | None = None
+    """What :meth:`train` used; ``None`` for an untrained model (default ``m`` and ``u``)."""
 
     def __attrs_post_init__(self) -> None:
         for comparison in self.comparisons:
@@ -87,6 +110,57 @@ class DedupeModel:
         return cls(comparisons, m, u)
 
     @property
+    def trained(self) -> bool:
+        """Whether ``m``, ``u`` and the prior were estimated from data (:meth:`train`)."""
+        return self.training is not None
+
+    def train(self, data: object, *, id_column: str | None = None, seed: int = 0) -> DedupeModel:
+        """This model with ``u`` estimated from random pairs of ``data``'s records and
+        ``m`` and the prior by EM over its candidate pairs (see :mod:`.training`);
+        unsupervised, and the same for the same data and ``seed``."""
+        from matching.dedupe.engine import load
+
+        return self.trained_on(load(data, id_column), seed=seed)
+
+    def trained_on(self, prepared: Prepared, *, seed: int = 0) -> DedupeModel:
+        """:meth:`train` on already prepared records."""
+        from matching.dedupe.blocking import candidate_pairs
+        from matching.dedupe.training import U_SAMPLE, em, level_frequencies, random_pairs
+
+        left, right = random_pairs(prepared.ids, U_SAMPLE, seed)
+        u = {
+            c.name: tuple(
+                float(v)
+                for v in level_frequencies(
+                    c.levels(prepared, left, right), np.asarray(DEFAULT_U[c.kind])
+                )
+            )
+            for c in self.comparisons
+        }
+        pairs, _ = candidate_pairs(prepared, self.blocking, self.max_block_size)
+        if not len(pairs) or not self.comparisons:
+            return attrs.evolve(self, u=u, training=TrainingReport(len(left), 0, 0, self.prior))
+        n = prepared.n
+        left, right = oriented(prepared, pairs // n, pairs % n)
+        levels = np.column_stack([c.levels(prepared, left, right) for c in self.comparisons])
+        patterns, counts = np.unique(levels, axis=0, return_counts=True)
+        m0 = [np.asarray(DEFAULT_M[c.kind]) for c in self.comparisons]
+        m, prior = em(
+            patterns,
+            counts.astype(np.float64),
+            m0,
+            [np.asarray(u[c.name]) for c in self.comparisons],
+            self.prior,
+        )
+        return attrs.evolve(
+            self,
+            m={c.name: tuple(float(v) for v in m[i]) for i, c in enumerate(self.comparisons)},
+            u=u,
+            prior=prior,
+            training=TrainingReport(len(left), len(pairs), len(patterns), prior),
+        )
+
+    @property
     def prior_weight(self) -> float:
         """``log2(prior / (1 - prior))``: the match weight of a pair before any comparison."""
         return math.log2(self.prior / (1 - self.prior))
@@ -96,6 +170,84 @@ class DedupeModel:
         so that level ``-1`` indexes it)."""
         m, u = np.asarray(self.m[comparison]), np.asarray(self.u[comparison])
         return np.append(np.log2(m / u), 0.0)
+
+
+TF_PRIOR = 1_000.0
+"""Records the average agreement counts for in a value's term frequency."""
+
+Frequencies = Mapping[str, Mapping[str, float]]
+"""Per comparison that weighs by term frequency: each value's share of the records."""
+
+
+def oriented(prepared: Prepared, left: Indices, right: Indices) -> tuple[Indices, Indices]:
+    """The pairs with the record of the smaller id on the left: every pair is compared
+    the same way whatever the input's order."""
+    swap = prepared.ids[left] > prepared.ids[right]
+    return np.where(swap, right, left), np.where(swap, left, right)
+
+
+def frequencies(model: DedupeModel, prepared: Prepared) -> Frequencies:
+    """The value frequencies ``model``'s term-frequency comparisons use on ``prepared``."""
+    from matching.dedupe.training import TF_KINDS, value_frequencies
+
+    if not model.term_frequencies:
+        return {}
+    return {
+        c.name: value_frequencies(prepared, c.columns if c.kind is Kind.PHONE else c.columns[:1])
+        for c in model.comparisons
+        if c.kind in TF_KINDS
+    }
+
+
+def _agreed(comparison: Comparison, prepared: Prepared, left: Indices, right: Indices) -> Keys:
+    """The value each pair agreed on (the left record's; for phones, the phone they share)."""
+    first = prepared.columns[comparison.columns[0]][left]
+    if comparison.kind is not Kind.PHONE:
+        return first
+    other = prepared.columns[comparison.columns[1]][left]
+    rights = [prepared.columns[c][right] for c in comparison.columns]
+    shared = np.zeros(len(left), dtype=bool)
+    for column in rights:
+        shared |= np.asarray(first == column, dtype=bool) & np.asarray(first != None)  # noqa: E711
+    return np.where(shared, first, other)
+
+
+def score(
+    model: DedupeModel,
+    prepared: Prepared,
+    left: Indices,
+    right: Indices,
+    tf: Frequencies,
+) -> tuple[npt.NDArray[np.float64], dict[str, npt.NDArray[np.int8]]]:
+    """Each pair's match weight, and its level on each comparison."""
+    total = np.full(len(left), model.prior_weight)
+    levels = {}
+    for comparison in model.comparisons:
+        level = comparison.levels(prepared, left, right)
+        weight = model.weights(comparison.name)[level]
+        table = tf.get(comparison.name)
+        if table is not None:
+            exact = np.flatnonzero(level == 0)
+            if len(exact):
+                # A common value is weaker evidence than the average agreement; a rare
+                # one is not made stronger (a rare name can still be two people's).
+                average = model.u[comparison.name][0]
+                values = _agreed(comparison, prepared, left[exact], right[exact])
+                # A value's share, with the average agreement counting for TF_PRIOR
+                # records: a small table's counts say little about a name's frequency.
+                records = prepared.n + TF_PRIOR
+                share = np.array(
+                    [
+                        max(
+                            (table.get(v, 0.0) * prepared.n + TF_PRIOR * average) / records, average
+                        )
+                        for v in values
+                    ]
+                )
+                weight[exact] = np.log2(model.m[comparison.name][0] / share)
+        total += weight
+        levels[comparison.name] = level
+    return total, levels
 
 
 def probability(weight: npt.NDArray[np.float64] | float) -> npt.NDArray[np.float64]:

@@ -27,6 +27,8 @@ class DedupeResult:
     records: int
     candidates: int
     rules: tuple[RuleReport, ...]
+    threshold_reason: str = "given"
+    """How the threshold was chosen."""
 
     def summary(self) -> str:
         """What was compared and found, in a few lines."""
@@ -56,7 +58,10 @@ class DedupeResult:
                 )
                 + "."
             )
-        lines.append(f"{linked:,} pairs at or above match probability {self.threshold:g}.")
+        lines.append(
+            f"{linked:,} pairs at or above match probability {self.threshold:.3g} "
+            f"({self.threshold_reason})."
+        )
         lines.append(
             f"{len(sizes):,} clusters: "
             + ", ".join(f"{count:,} of {size}" for size, count in by_size.items())

@@ -309,3 +309,82 @@ def test_random_records_order_does_not_change_pairs() -> None:
     a = find_duplicates(frame).pairs
     b = find_duplicates(frame.iloc[rows]).pairs
     pd.testing.assert_frame_equal(a, b)
+
+
+# --- training, threshold, clustering that does not chain (slice 3) -------------------------
+
+
+def test_the_default_model_is_trained_on_the_data() -> None:
+    result = find_duplicates(febrl(load_febrl1()))
+    report = result.model.training
+    assert report is not None
+    assert report.random_pairs > 0
+    assert report.candidate_pairs == result.candidates
+    assert 0 < result.model.prior < 1
+    assert "chosen by the model" in result.summary()
+
+
+def test_training_is_anchored_and_does_not_drift_on_user_names() -> None:
+    """Splink's EM latches onto "similar user name" inside a name block: in a CRM where
+    relatives share a surname and write their email as initial+surname, a shared user name
+    is common among different people. Anchored EM keeps the user-name level's m below the
+    exact-email level's, and never links relatives on a user name alone."""
+    rows = []
+    for family in range(150):
+        surname = f"Family{family:03d}x"
+        for member, first in enumerate(("Ann", "Amy", "Alan", "Abe")):
+            rows.append(
+                {
+                    "id": f"f{family}-{member}",
+                    "firstname": first,
+                    "lastname": surname,
+                    "emailaddress1": f"a{surname.lower()}@provider{member}.example",
+                    "birthdate": f"{1950 + member * 11}-0{1 + member}-1{member}",
+                }
+            )
+    result = find_duplicates(pd.DataFrame(rows))
+    m = result.model.m["email"]
+    assert m[2] < m[0]
+    assert result.clusters["cluster_id"].nunique() == len(rows)
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "at_least", "at_most"),
+    [
+        ([0.99] * 50 + [0.01] * 50, 0.5, 0.99),
+        ([0.02, 0.03, 0.01], 0.5, 0.5),
+        ([0.999, 0.97, 0.6, 0.55, 0.52], 0.5, 0.999),
+    ],
+)
+def test_the_threshold_maximises_the_expected_f1_and_never_goes_below_even(
+    probabilities: list[float], at_least: float, at_most: float
+) -> None:
+    from matching.dedupe.threshold import choose_threshold
+
+    chosen = choose_threshold(np.array(probabilities))
+    assert at_least <= chosen.probability <= at_most
+    assert "chosen by the model" in chosen.reason
+
+
+def test_a_strongly_negative_pair_never_shares_a_cluster() -> None:
+    """B shares a mailbox with A and a phone with C, and links to both; but A and C are
+    two people by their own comparison (different first names, birthdates years apart,
+    different government ids): they never share a cluster, though B links them."""
+    frame = pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "firstname": ["Ann", None, "Sam"],
+            "lastname": ["Lee", "Lee", "Lee"],
+            "emailaddress1": ["ann.lee@gmail.com", "annlee@gmail.com", None],
+            "telephone1": [None, "+1 425 555 0100", "+1 425 555 0100"],
+            "birthdate": ["1950-01-01", None, "1999-12-31"],
+            "governmentid": ["111223333", None, "987654321"],
+        }
+    )
+    result = find_duplicates(frame, threshold=0.5, all_pairs=True)
+    weights = result.pairs.set_index(["left_id", "right_id"])["match_probability"]
+    assert weights[("a", "b")] >= 0.5
+    assert weights[("b", "c")] >= 0.5
+    assert ("a", "c") not in weights.index  # no shared key: only the clustering compares them
+    clusters = result.clusters["cluster_id"]
+    assert clusters["a"] != clusters["c"]
