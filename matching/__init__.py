@@ -114,6 +114,7 @@ __all__ = [
     "export_csv",
     "export_jsonl",
     "find_duplicates",
+    "find_matches",
     "import_csv",
     "import_frame",
     "import_jsonl",
@@ -128,6 +129,7 @@ _LAZY = {
     "DedupeModel": "matching.dedupe",
     "DedupeResult": "matching.dedupe",
     "find_duplicates": "matching.dedupe",
+    "find_matches": "matching.dedupe",
 }
 """Batch dedupe, loaded on first use: it brings pandas, numpy, scipy and rapidfuzz."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from matching.dedupe.blocking import BlockingRule, RuleReport
 from matching.dedupe.comparisons import Comparison, Kind
-from matching.dedupe.engine import find_duplicates
+from matching.dedupe.engine import find_duplicates, find_matches
 from matching.dedupe.model import DedupeModel
 from matching.dedupe.result import DedupeResult
 
@@ -23,4 +23,5 @@ __all__ = [
     "Kind",
     "RuleReport",
     "find_duplicates",
+    "find_matches",
 ]

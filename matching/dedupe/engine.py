@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from lifecycle.errors import FieldTypeError, InvalidFieldError
-from matching.dedupe.blocking import candidate_pairs
+from matching.dedupe.blocking import Pairs, candidate_pairs
 from matching.dedupe.clustering import cluster_frame, cluster_labels
 from matching.dedupe.fields import Prepared, prepare, read_frame, record_ids
 from matching.dedupe.model import (
@@ -61,27 +61,87 @@ def find_duplicates(
 
     ``data`` is a DataFrame with Dataverse logical names (``firstname``, ``lastname``,
     ``emailaddress1``, ``telephone1``, ``birthdate``, ...) or the path of a CSV or
-    Parquet file; ``id_column`` defaults to ``contactid``, ``leadid`` or ``id``. Pairs
-    at or above ``threshold`` (a match probability) link, and the records they link form
-    clusters; ``all_pairs`` keeps every scored candidate pair in the result. Bad input
-    raises a typed error and nothing is computed."""
+    Parquet file; ``id_column`` defaults to ``contactid``, ``leadid`` or ``id``. Without
+    a ``model``, the default one is trained on ``data`` itself (no labels). Pairs at or
+    above ``threshold`` (a match probability; chosen by the model when not given) link,
+    and the records they link form clusters; ``all_pairs`` keeps every scored candidate
+    pair in the result. Bad input raises a typed error and nothing is computed."""
     given = _threshold(threshold)
+    _check_model(model)
+    prepared = load(data, id_column)
+    return _run(prepared, model, given, all_pairs, side=None)
+
+
+def find_matches(
+    left: object,
+    right: object,
+    *,
+    model: DedupeModel | None = None,
+    id_column: str | None = None,
+    threshold: float | None = None,
+    all_pairs: bool = False,
+) -> DedupeResult:
+    """Which records of ``right`` are the same person as each record of ``left``: leads
+    against contacts, or two exports of one CRM.
+
+    The same engine as :func:`find_duplicates`, comparing only pairs across the two
+    sources (``left_id`` from ``left``, ``right_id`` from ``right``) and keeping, for each
+    left record, its best right records among the pairs at or above the threshold. Ids
+    must be distinct across both sources; ``id_column`` names the id column of both."""
+    given = _threshold(threshold)
+    _check_model(model)
+    frames = []
+    for name, data in (("left", left), ("right", right)):
+        frame = read_frame(data)
+        if not len(frame):
+            raise InvalidFieldError(name, "at least one record", "an empty frame")
+        frames.append(frame)
+    left_ids = record_ids(frames[0], id_column)
+    right_ids = record_ids(frames[1], id_column)
+    shared = sorted(set(left_ids) & set(right_ids))
+    if shared:
+        raise InvalidFieldError("right", "records whose ids are not also left ids", shared[:5])
+    frame = pd.concat(frames, ignore_index=True, sort=False)
+    prepared = prepare(frame, np.concatenate([left_ids, right_ids]))
+    side = np.r_[np.zeros(len(left_ids), dtype=bool), np.ones(len(right_ids), dtype=bool)]
+    return _run(prepared, model, given, all_pairs, side=side)
+
+
+def _check_model(model: object) -> None:
     if model is not None and not isinstance(model, DedupeModel):
         raise FieldTypeError("model", "a DedupeModel or None", model)
-    prepared = load(data, id_column)
+
+
+def _run(
+    prepared: Prepared,
+    model: DedupeModel | None,
+    given: float | None,
+    all_pairs: bool,
+    *,
+    side: npt.NDArray[np.bool_] | None,
+) -> DedupeResult:
+    """Block, score, choose the threshold, link and cluster; ``side`` marks the right
+    source's records when linking two sources (only pairs across them count)."""
     ids = prepared.ids
-    model = model or DedupeModel.default_for(prepared).trained_on(prepared)
-    pairs, reports = candidate_pairs(prepared, model.blocking, model.max_block_size)
     n = prepared.n
+    if model is None:
+        blank = DedupeModel.default_for(prepared)
+        pairs, _ = candidate_pairs(prepared, blank.blocking, blank.max_block_size)
+        model = blank.trained_on(prepared, pairs=_across(pairs, n, side))
+    pairs, reports = candidate_pairs(prepared, model.blocking, model.max_block_size)
+    pairs = _across(pairs, n, side)
     tf = frequencies(model, prepared)
     floor = weight_of(given if given is not None and given < FLOOR else FLOOR)
     kept: list[pd.DataFrame] = []
     weights: list[npt.NDArray[np.float64]] = []
     for start in range(0, len(pairs), CHUNK):
         chunk = pairs[start : start + CHUNK]
-        left, right = chunk // n, chunk % n
-        left, right = oriented(prepared, left, right)
+        left, right = oriented(prepared, chunk // n, chunk % n)
         total, levels = score(model, prepared, left, right, tf)
+        if side is not None:
+            # Scored the same way as one source; shown left source first.
+            swap = side[left]
+            left, right = np.where(swap, right, left), np.where(swap, left, right)
         weights.append(total)
         keep = np.ones(len(chunk), dtype=bool) if all_pairs else total >= floor
         kept.append(
@@ -111,6 +171,9 @@ def find_duplicates(
         else choose_threshold(probability(everything))
     )
     linked = scored[scored["match_probability"] >= choice.probability]
+    if side is not None:
+        best = linked.groupby("_left")["match_weight"].transform("max")
+        linked = linked[linked["match_weight"] >= best]
     labels = cluster_labels(
         model,
         prepared,
@@ -133,3 +196,10 @@ def find_duplicates(
         rules=reports,
         threshold_reason=choice.reason,
     )
+
+
+def _across(pairs: Pairs, n: int, side: npt.NDArray[np.bool_] | None) -> Pairs:
+    """The pairs that join the two sources (all pairs for one source)."""
+    if side is None:
+        return pairs
+    return np.asarray(pairs[side[pairs // n] != side[pairs % n]], dtype=np.int64)

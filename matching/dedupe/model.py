@@ -122,8 +122,11 @@ class DedupeModel:
 
         return self.trained_on(load(data, id_column), seed=seed)
 
-    def trained_on(self, prepared: Prepared, *, seed: int = 0) -> DedupeModel:
-        """:meth:`train` on already prepared records."""
+    def trained_on(
+        self, prepared: Prepared, *, seed: int = 0, pairs: npt.NDArray[np.int64] | None = None
+    ) -> DedupeModel:
+        """:meth:`train` on already prepared records; ``pairs`` (encoded as blocking
+        encodes them) replaces the candidate pairs EM runs over."""
         from matching.dedupe.blocking import candidate_pairs
         from matching.dedupe.training import U_SAMPLE, em, level_frequencies, random_pairs
 
@@ -137,7 +140,8 @@ class DedupeModel:
             )
             for c in self.comparisons
         }
-        pairs, _ = candidate_pairs(prepared, self.blocking, self.max_block_size)
+        if pairs is None:
+            pairs, _ = candidate_pairs(prepared, self.blocking, self.max_block_size)
         if not len(pairs) or not self.comparisons:
             return attrs.evolve(self, u=u, training=TrainingReport(len(left), 0, 0, self.prior))
         n = prepared.n

