@@ -130,12 +130,12 @@ class DedupeModel:
         from matching.dedupe.blocking import candidate_pairs
         from matching.dedupe.training import U_SAMPLE, em, level_frequencies, random_pairs
 
-        left, right = random_pairs(prepared.ids, U_SAMPLE, seed)
+        sample_left, sample_right = random_pairs(prepared.ids, U_SAMPLE, seed)
         u = {
             c.name: tuple(
                 float(v)
                 for v in level_frequencies(
-                    c.levels(prepared, left, right), np.asarray(DEFAULT_U[c.kind])
+                    c.levels(prepared, sample_left, sample_right), np.asarray(DEFAULT_U[c.kind])
                 )
             )
             for c in self.comparisons
@@ -143,7 +143,9 @@ class DedupeModel:
         if pairs is None:
             pairs, _ = candidate_pairs(prepared, self.blocking, self.max_block_size)
         if not len(pairs) or not self.comparisons:
-            return attrs.evolve(self, u=u, training=TrainingReport(len(left), 0, 0, self.prior))
+            return attrs.evolve(
+                self, u=u, training=TrainingReport(len(sample_left), 0, 0, self.prior)
+            )
         n = prepared.n
         left, right = oriented(prepared, pairs // n, pairs % n)
         levels = np.column_stack([c.levels(prepared, left, right) for c in self.comparisons])
@@ -161,7 +163,7 @@ class DedupeModel:
             m={c.name: tuple(float(v) for v in m[i]) for i, c in enumerate(self.comparisons)},
             u=u,
             prior=prior,
-            training=TrainingReport(len(left), len(pairs), len(patterns), prior),
+            training=TrainingReport(len(sample_left), len(pairs), len(patterns), prior),
         )
 
     @property
