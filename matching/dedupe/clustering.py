@@ -21,7 +21,6 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -32,8 +31,8 @@ VETO = 0.01
 """Two records whose own match probability is below this never end up in one cluster."""
 
 EXACT_LIMIT = 400
-"""Components up to this size are split exactly (with the veto); larger ones by scipy's
-average linkage alone, in memory quadratic in the component."""
+"""The largest group split by scoring every pair in it (quadratic in the group); larger
+components are cut at stricter weights first."""
 
 Labels = npt.NDArray[np.int64]
 
@@ -51,10 +50,13 @@ def cluster_labels(
     tf: Frequencies,
     left: npt.NDArray[np.int64],
     right: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.float64],
     cut_weight: float,
 ) -> Labels:
-    """Each record's cluster label: the components of the links, each split by
-    constrained average linkage."""
+    """Each record's cluster label: the components of the links (with their ``weights``),
+    each split by constrained average linkage. A component larger than
+    :data:`EXACT_LIMIT` is first cut at stricter weights until its parts fit, so memory
+    stays bounded however a component chains."""
     labels = components(prepared.n, left, right)
     sizes = np.bincount(labels)
     large = np.flatnonzero(sizes >= 3)
@@ -62,13 +64,48 @@ def cluster_labels(
         return labels
     order = np.argsort(labels, kind="stable")
     starts = np.r_[0, np.cumsum(sizes)]
+    link_labels = labels[left]
     next_label = len(sizes)
     for component in large:
         members = order[starts[component] : starts[component + 1]]
-        for part in split(model, prepared, tf, members, cut_weight)[1:]:
-            labels[part] = next_label
+        parts = [members]
+        if len(members) > EXACT_LIMIT:
+            inside = link_labels == component
+            parts = _narrowed(members, left[inside], right[inside], weights[inside], cut_weight)
+        groups = [g for part in parts for g in split(model, prepared, tf, part, cut_weight)]
+        for group in groups[1:]:
+            labels[group] = next_label
             next_label += 1
     return labels
+
+
+def _narrowed(
+    members: npt.NDArray[np.int64],
+    left: npt.NDArray[np.int64],
+    right: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.float64],
+    cut_weight: float,
+) -> list[npt.NDArray[np.int64]]:
+    """``members`` in parts of at most :data:`EXACT_LIMIT` records: the components of the
+    links at ever stricter weights (one bit at a time), a record left alone once no link
+    of it is strong enough."""
+    local = {int(m): i for i, m in enumerate(members)}
+    a = np.array([local[int(x)] for x in left], dtype=np.int64)
+    b = np.array([local[int(x)] for x in right], dtype=np.int64)
+    parts: list[npt.NDArray[np.int64]] = []
+    pending = [(np.arange(len(members)), np.ones(len(a), dtype=bool), cut_weight + 1.0)]
+    while pending:
+        nodes, usable, cut = pending.pop()
+        strong = usable & (weights >= cut)
+        sub = components(len(members), a[strong], b[strong])
+        for label in np.unique(sub[nodes]):
+            group = nodes[sub[nodes] == label]
+            if len(group) <= EXACT_LIMIT:
+                parts.append(members[group])
+            else:
+                inside = strong & np.isin(a, group)
+                pending.append((group, inside, cut + 1.0))
+    return parts
 
 
 def split(
@@ -82,11 +119,6 @@ def split(
     k = len(members)
     upper_i, upper_j = np.triu_indices(k, k=1)
     weights, _ = score(model, prepared, members[upper_i], members[upper_j], tf)
-    if k > EXACT_LIMIT:
-        top = float(weights.max()) + 1.0
-        tree = linkage(top - weights, method="average")
-        flat = fcluster(tree, t=top - cut_weight, criterion="distance")
-        return [members[flat == g] for g in np.unique(flat)]
     total = np.zeros((k, k))
     total[upper_i, upper_j] = weights
     total += total.T

@@ -180,6 +180,7 @@ def _run(
         tf,
         linked["_left"].to_numpy(dtype=np.int64),
         linked["_right"].to_numpy(dtype=np.int64),
+        linked["match_weight"].to_numpy(dtype=np.float64),
         weight_of(choice.probability),
     )
     shown = scored if all_pairs else linked

@@ -406,3 +406,26 @@ def test_find_matches_refuses_ids_in_both_sources() -> None:
         find_matches(PEOPLE, PEOPLE)
     with pytest.raises(InvalidFieldError, match="'left' must be at least one record"):
         find_matches(PEOPLE.iloc[:0], PEOPLE)
+
+
+def test_a_component_too_large_to_score_whole_is_cut_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A component larger than the exact limit is cut at stricter link weights before its
+    pairs are scored, so memory stays bounded; the clusters are still a partition and
+    each lies within one component of the links."""
+    from matching.dedupe import clustering
+
+    frame = febrl(load_febrl3())
+    whole = find_duplicates(frame)
+    monkeypatch.setattr(clustering, "EXACT_LIMIT", 2)
+    narrow = find_duplicates(frame)
+    assert list(narrow.clusters.index) == list(whole.clusters.index)
+    sizes = narrow.clusters["cluster_id"].value_counts()
+    assert sizes.sum() == len(frame)
+    graph = nx.Graph()
+    graph.add_nodes_from(frame["contactid"])
+    graph.add_edges_from(zip(narrow.pairs.left_id, narrow.pairs.right_id, strict=True))
+    component = {
+        node: i for i, nodes in enumerate(nx.connected_components(graph)) for node in nodes
+    }
+    for _, members in narrow.clusters.groupby("cluster_id"):
+        assert len({component[m] for m in members.index}) == 1
