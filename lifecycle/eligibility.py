@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -20,7 +19,7 @@ import attrs
 from lifecycle.clock import require_aware
 from lifecycle.consent import ConsentLevel, consent_level
 from lifecycle.contactpoints import ConsentValue, ContactPointLedger, Enforcement
-from lifecycle.errors import FieldTypeError, InvalidFieldError, Problems
+from lifecycle.errors import FieldTypeError, InvalidFieldError, Problems, convert_fields
 from lifecycle.records import Account, Contact, Lead, Record
 from lifecycle.states import LeadState
 from lifecycle.suppression import SuppressionList
@@ -379,14 +378,7 @@ class Policy:
     def __attrs_post_init__(self) -> None:
         """Every field checked and converted from its plain value; every bad one is
         reported in one error (:class:`~lifecycle.errors.InvalidFieldError`)."""
-        problems = Problems()
-        converted = {
-            name: problems.check(functools.partial(convert, getattr(self, name)))
-            for name, convert in _POLICY_FIELDS.items()
-        }
-        problems.raise_if_any()
-        for name, value in converted.items():
-            object.__setattr__(self, name, value)
+        convert_fields(self, _POLICY_FIELDS)
 
     @classmethod
     def data_protection(cls, **changes: Any) -> Policy:

@@ -23,7 +23,8 @@ not know leadflow::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 
@@ -139,6 +140,19 @@ class Problems:
         raise type(head)(
             head.field, head.expected, head.got, [*head.problems[1:], *also], head._shown
         )
+
+
+def convert_fields(instance: object, converters: Mapping[str, Callable[[Any], Any]]) -> None:
+    """Check and convert the fields of a frozen attrs ``instance`` (a policy built from
+    plain values), each with its converter; one error names every bad field."""
+    problems = Problems()
+    converted = {
+        name: problems.check(functools.partial(convert, getattr(instance, name)))
+        for name, convert in converters.items()
+    }
+    problems.raise_if_any()
+    for name, value in converted.items():
+        object.__setattr__(instance, name, value)
 
 
 class InvalidStatusError(LeadflowError, ValueError):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import functools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
@@ -20,7 +19,7 @@ import attrs
 
 from lifecycle import Contact, FieldTypeError, InvalidFieldError, Lead, LeadflowError
 from lifecycle.eligibility import FrozenMap
-from lifecycle.errors import Problems
+from lifecycle.errors import Problems, convert_fields
 from lifecycle.records import PERSONAL_FIELDS
 from matching import normalize
 from matching.scoring import MatchScore
@@ -124,14 +123,7 @@ class SubmissionPolicy:
     on_tombstoned: OnTombstoned = OnTombstoned.BLOCK
 
     def __attrs_post_init__(self) -> None:
-        problems = Problems()
-        converted = {
-            name: problems.check(functools.partial(convert, getattr(self, name)))
-            for name, convert in _POLICY_FIELDS.items()
-        }
-        problems.raise_if_any()
-        for name, value in converted.items():
-            object.__setattr__(self, name, value)
+        convert_fields(self, _POLICY_FIELDS)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values that :meth:`from_dict` reads back."""
