@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from lifecycle.clock import require_aware
 from lifecycle.consent import ConsentLevel, consent_level
 from lifecycle.contactpoints import ConsentValue, ContactPointLedger, Enforcement
 from lifecycle.errors import FieldTypeError, InvalidFieldError, Problems, convert_fields
+from lifecycle.fields import checked_flag
 from lifecycle.records import Account, Contact, Lead, Record
 from lifecycle.states import LeadState
 from lifecycle.suppression import SuppressionList
@@ -311,25 +313,16 @@ def _model(value: object) -> ConsentModel:
     return _enum(ConsentModel, "consent_model", value)  # type: ignore[no-any-return]
 
 
-def _flag(field: str) -> Callable[[object], bool]:
-    def check(value: object) -> bool:
-        if value is not True and value is not False:
-            raise FieldTypeError(field, "a bool", value)
-        return value
-
-    return check
-
-
 _POLICY_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "enforce_consent_levels": _flag("enforce_consent_levels"),
+    "enforce_consent_levels": functools.partial(checked_flag, "enforce_consent_levels"),
     "consent_model": _model,
     "minimum_levels": _minimum_levels,
     "journey_minimum": _journey_minimum,
     "purposes": _purposes,
     "kind_purposes": _kind_purposes,
-    "check_contact_flags": _flag("check_contact_flags"),
+    "check_contact_flags": functools.partial(checked_flag, "check_contact_flags"),
     "closed_record_blocks": _kinds,
-    "honour_suppressions": _flag("honour_suppressions"),
+    "honour_suppressions": functools.partial(checked_flag, "honour_suppressions"),
 }
 """How each field of :class:`Policy` is checked and read from its plain value."""
 

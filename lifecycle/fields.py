@@ -77,11 +77,18 @@ def email() -> _Email:
 @attrs.frozen(repr=False)
 class _Flag:
     def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not True and value is not False:
-            raise FieldTypeError(attribute.name, "a bool", value)
+        checked_flag(attribute.name, value)
 
     def __repr__(self) -> str:
         return "<flag validator>"
+
+
+def checked_flag(field: str, value: object) -> bool:
+    """``value`` if it is exactly ``True`` or ``False``; a truthy ``"no"`` or ``1`` is a
+    :class:`FieldTypeError`, never read as a flag."""
+    if value is not True and value is not False:
+        raise FieldTypeError(field, "a bool", value)
+    return value
 
 
 def flag() -> _Flag:

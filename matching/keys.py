@@ -78,11 +78,8 @@ def person_key(values: Values, *, swapped: bool = False) -> str | None:
 
 KEY_FUNCTIONS: Mapping[str, KeyFunction] = MappingProxyType(
     {
-        "emailaddress1": functools.partial(_single, "emailaddress1"),
-        "telephone1": functools.partial(_single, "telephone1"),
-        "mobilephone": functools.partial(_single, "mobilephone"),
-        "fullname": person_key,
-        "name": functools.partial(_single, "name"),
+        field: person_key if field == "fullname" else functools.partial(_single, field)
+        for field in KEYED_FIELDS
     }
 )
 """How each keyed field's key is computed from a record's (or a submission's) values."""

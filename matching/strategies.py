@@ -155,11 +155,6 @@ def _reader(field: str) -> Callable[[Values], object]:
 # --- store keys ----------------------------------------------------------------------------
 
 
-def _keyed_fields(target: Target) -> tuple[str, ...]:
-    """The store's keyed fields a ``target`` record has (``name`` is an account's)."""
-    return keyed_fields_of(target.record_type)
-
-
 def _uses(keyed: str, fields: Iterable[str]) -> bool:
     used = set(fields)
     return keyed in used or set(KEYED_FIELDS[keyed]) <= used
@@ -171,10 +166,10 @@ def _default_blocking(
     """Every candidate an exact strategy can match shares each exact field, so one
     exact keyed field finds them all (email first); a fuzzy-only strategy needs every
     keyed field its rules compare."""
-    keyed = [k for k in _keyed_fields(target) if _uses(k, fields)]
+    keyed = [k for k in keyed_fields_of(target.record_type) if _uses(k, fields)]
     if keyed:
         return ("emailaddress1",) if "emailaddress1" in keyed else (keyed[0],)
-    return tuple(k for k in _keyed_fields(target) if _uses(k, rule_fields))
+    return tuple(k for k in keyed_fields_of(target.record_type) if _uses(k, rule_fields))
 
 
 # --- validation helpers -----------------------------------------------------------------
@@ -196,7 +191,7 @@ def _names(problems: Problems, field: str, value: object) -> tuple[str, ...] | N
     return names
 
 
-def _enumvalue_of(problems: Problems, field: str, kind: type[enum.Enum], value: object) -> Any:
+def _enum_value(problems: Problems, field: str, kind: type[enum.Enum], value: object) -> Any:
     if isinstance(value, kind):
         return value
     try:
@@ -230,7 +225,7 @@ def _check_rule(
     name = field if isinstance(field, str) and field else None
     if name is None:
         problems.must(f"{path}field", "a field name", field)
-    checked: Method | None = _enumvalue_of(problems, f"{path}method", Method, method)
+    checked: Method | None = _enum_value(problems, f"{path}method", Method, method)
     low = _number(problems, f"{path}threshold", threshold, "a number in [0, 1]", _unit)
     heft = _number(problems, f"{path}weight", weight, "a number above 0", _positive)
     if name is None or checked is None or low is None or heft is None:
@@ -381,7 +376,7 @@ def _check(
                 "a part of the exact fields only (two empty records would match)",
                 list(shared),
             )
-    keyed = _keyed_fields(target)
+    keyed = keyed_fields_of(target.record_type)
     if not blocking:
         blocking = _default_blocking(target, fields, [r.field for r in rules])
         if not blocking and len(problems.items) == before:
@@ -464,7 +459,7 @@ class MatchStrategy:
         name = raw["name"]
         if not isinstance(name, str) or not name.strip():
             problems.must("name", "a non-empty str", name)
-        target = _enumvalue_of(problems, "target", Target, raw["target"])
+        target = _enum_value(problems, "target", Target, raw["target"])
         fields = _names(problems, "fields", raw["fields"])
         rules = self._rules(problems, raw["fuzzy"])
         min_score = _number(problems, "min_score", raw["min_score"], "a number in [0, 1]", _unit)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ import attrs
 from lifecycle import Contact, FieldTypeError, InvalidFieldError, Lead, LeadflowError
 from lifecycle.eligibility import FrozenMap
 from lifecycle.errors import Problems, convert_fields
+from lifecycle.fields import checked_flag
 from lifecycle.records import PERSONAL_FIELDS
 from matching import normalize
 from matching.scoring import MatchScore
@@ -91,15 +93,11 @@ def _on_tombstoned(value: object) -> OnTombstoned:
     return _member("on_tombstoned", OnTombstoned, value)
 
 
-def _generate_leads(value: object) -> bool:
-    if value is not True and value is not False:
-        raise FieldTypeError("generate_leads_without_matching", "a bool", value)
-    return value
-
-
 _POLICY_FIELDS: dict[str, Callable[[object], object]] = {
     "mode": _mode,
-    "generate_leads_without_matching": _generate_leads,
+    "generate_leads_without_matching": functools.partial(
+        checked_flag, "generate_leads_without_matching"
+    ),
     "on_closed_contact": _on_closed_contact,
     "on_closed_lead": _on_closed_lead,
     "on_tombstoned": _on_tombstoned,

@@ -89,9 +89,8 @@ def _narrowed(
     """``members`` in parts of at most :data:`EXACT_LIMIT` records: the components of the
     links at ever stricter weights (one bit at a time), a record left alone once no link
     of it is strong enough."""
-    local = {int(m): i for i, m in enumerate(members)}
-    a = np.array([local[int(x)] for x in left], dtype=np.int64)
-    b = np.array([local[int(x)] for x in right], dtype=np.int64)
+    a = np.searchsorted(members, left)  # members are ascending (a stable sort by label)
+    b = np.searchsorted(members, right)
     parts: list[npt.NDArray[np.int64]] = []
     pending = [(np.arange(len(members)), np.ones(len(a), dtype=bool), cut_weight + 1.0)]
     while pending:

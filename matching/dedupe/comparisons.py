@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import attrs
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
@@ -74,11 +75,34 @@ class Comparison:
     def labels(self) -> tuple[str, ...]:
         return LEVELS[self.kind]
 
-    def levels(self, prepared: Prepared, left: Indices, right: Indices) -> Levels:
-        """The level of every pair ``(left[i], right[i])``."""
+    def levels(
+        self,
+        prepared: Prepared,
+        left: Indices,
+        right: Indices,
+        memo: dict[tuple[str, str], Levels] | None = None,
+    ) -> Levels:
+        """The level of every pair ``(left[i], right[i])``. ``memo`` keeps the name
+        similarities of these pairs, which the first and the last name's comparisons
+        share: pass one dict to every comparison of the same pairs."""
         cols = [prepared.columns[c] for c in self.columns]
         if self.kind is Kind.NAME:
-            return _name_levels(cols[0][left], cols[0][right], cols[1][left], cols[1][right])
+            shared = {} if memo is None else memo
+
+            def similar(a: str, b: str) -> Levels:
+                if (a, b) not in shared:
+                    shared[(a, b)] = _similarity_levels(
+                        prepared.columns[a][left], prepared.columns[b][right]
+                    )
+                return shared[(a, b)]
+
+            first, last = self.columns
+            return _name_levels(
+                similar(first, first),
+                similar(last, last),
+                similar(first, last),
+                similar(last, first),
+            )
         if self.kind is Kind.TEXT:
             return _similarity_levels(cols[0][left], cols[0][right])
         if self.kind is Kind.EMAIL:
@@ -86,16 +110,14 @@ class Comparison:
         if self.kind is Kind.PHONE:
             return _phone_levels([c[left] for c in cols], [c[right] for c in cols])
         if self.kind is Kind.DATE:
-            return _date_levels(cols[0][left], cols[0][right])
+            return _date_levels([c[left] for c in cols], [c[right] for c in cols])
         if self.kind is Kind.IDENTIFIER:
             return _identifier_levels(cols[0][left], cols[0][right])
         return _exact_levels(cols[0][left], cols[0][right])
 
 
 def _present(a: Keys, b: Keys) -> npt.NDArray[np.bool_]:
-    return np.fromiter(
-        (x is not None and y is not None for x, y in zip(a, b, strict=True)), bool, len(a)
-    )
+    return np.asarray(pd.notna(a) & pd.notna(b), dtype=bool)
 
 
 def _text(values: Keys) -> list[str]:
@@ -146,15 +168,11 @@ def _similarity_levels(a: Keys, b: Keys) -> Levels:
     return _finish(levels, present)
 
 
-def _name_levels(first_a: Keys, first_b: Keys, last_a: Keys, last_b: Keys) -> Levels:
-    """The first name's levels (called with the columns the other way round, the last
-    name's). When the names read better crossed (first against last, last against
-    first) than straight, as a first and last name entered the other way round do, even
-    with a typo, the weaker crossed level counts for both."""
-    straight = _similarity_levels(first_a, first_b)
-    other = _similarity_levels(last_a, last_b)
-    crossed = _similarity_levels(first_a, last_b)
-    crossed_other = _similarity_levels(last_a, first_b)
+def _name_levels(straight: Levels, other: Levels, crossed: Levels, crossed_other: Levels) -> Levels:
+    """The first name's levels from the four name similarities (called with the names the
+    other way round, the last name's). When the names read better crossed (first against
+    last, last against first) than straight, as a first and last name entered the other
+    way round do, even with a typo, the weaker crossed level counts for both."""
 
     def cost(levels: Levels) -> npt.NDArray[np.int64]:
         return np.where(levels < 0, 4, levels).astype(np.int64)
@@ -182,25 +200,24 @@ def _phone_levels(a: list[Keys], b: list[Keys]) -> Levels:
     any_b = np.zeros(n, dtype=bool)
     same = np.zeros(n, dtype=bool)
     for x in a:
-        any_a |= np.fromiter((v is not None for v in x), bool, n)
+        any_a |= np.asarray(pd.notna(x), dtype=bool)
         for y in b:
             same |= _present(x, y) & _equal(x, y)
     for y in b:
-        any_b |= np.fromiter((v is not None for v in y), bool, n)
+        any_b |= np.asarray(pd.notna(y), dtype=bool)
     levels = np.where(same, 0, 1).astype(np.int8)
     return _finish(levels, any_a & any_b)
 
 
-def _date_levels(a: Keys, b: Keys) -> Levels:
-    present = _present(a, b)
-    levels = np.full(len(a), 3, dtype=np.int8)
-    year_a = np.array([None if v is None else v[:4] for v in a], dtype=object)
-    year_b = np.array([None if v is None else v[:4] for v in b], dtype=object)
+def _date_levels(a: list[Keys], b: list[Keys]) -> Levels:
+    date_a, year_a, swapped_a = a
+    date_b, year_b, _ = b
+    present = _present(date_a, date_b)
+    levels = np.full(len(date_a), 3, dtype=np.int8)
     levels[_equal(year_a, year_b)] = 2
-    swapped_a = np.array([None if v is None else v[:4] + v[6:] + v[4:6] for v in a], dtype=object)
-    typo = (edit_distance(a, b) <= 1) | _equal(swapped_a, b)
+    typo = (edit_distance(date_a, date_b) <= 1) | _equal(swapped_a, date_b)
     levels[typo] = 1
-    levels[_equal(a, b)] = 0
+    levels[_equal(date_a, date_b)] = 0
     return _finish(levels, present)
 
 
@@ -234,7 +251,10 @@ COMPARISONS: Mapping[str, tuple[Comparison, tuple[str, ...]]] = {
         (Comparison("city", Kind.TEXT, ("city",)), ("address1_city",)),
         (Comparison("state", Kind.EXACT, ("state",)), ("address1_stateorprovince",)),
         (Comparison("postcode", Kind.EXACT, ("postcode",)), ("address1_postalcode",)),
-        (Comparison("birthdate", Kind.DATE, ("birthdate",)), ("birthdate",)),
+        (
+            Comparison("birthdate", Kind.DATE, ("birthdate", "birth_year", "birthdate_swapped")),
+            ("birthdate",),
+        ),
         (Comparison("governmentid", Kind.IDENTIFIER, ("governmentid",)), ("governmentid",)),
     )
 }

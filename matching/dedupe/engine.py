@@ -124,12 +124,10 @@ def _run(
     source's records when linking two sources (only pairs across them count)."""
     ids = prepared.ids
     n = prepared.n
-    if model is None:
-        blank = DedupeModel.default_for(prepared)
-        pairs, _ = candidate_pairs(prepared, blank.blocking, blank.max_block_size)
-        model = blank.trained_on(prepared, pairs=_across(pairs, n, side))
-    pairs, reports = candidate_pairs(prepared, model.blocking, model.max_block_size)
+    blocking = model or DedupeModel.default_for(prepared)
+    pairs, reports = candidate_pairs(prepared, blocking.blocking, blocking.max_block_size)
     pairs = _across(pairs, n, side)
+    model = model or blocking.trained_on(prepared, pairs=pairs)
     tf = frequencies(model, prepared)
     floor = weight_of(given if given is not None and given < FLOOR else FLOOR)
     kept: list[pd.DataFrame] = []

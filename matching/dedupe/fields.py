@@ -220,6 +220,10 @@ def prepare(frame: pd.DataFrame, ids: npt.NDArray[np.object_]) -> Prepared:
     columns["name_sounds"] = np.array(
         [_sounds(f, s) for f, s in zip(first, last, strict=True)], dtype=object
     )
+    columns["birthdate_swapped"] = np.array(
+        [None if d is None else d[:4] + d[6:] + d[4:6] for d in columns["birthdate"]],
+        dtype=object,
+    )
     columns["birth_year"] = np.array(
         [None if d is None else d[:4] for d in columns["birthdate"]], dtype=object
     )

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import attrs
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from lifecycle.errors import InvalidFieldError
 from matching.dedupe.blocking import DEFAULT_RULES, BlockingRule
@@ -148,7 +149,8 @@ class DedupeModel:
             )
         n = prepared.n
         left, right = oriented(prepared, pairs // n, pairs % n)
-        levels = np.column_stack([c.levels(prepared, left, right) for c in self.comparisons])
+        memo: dict[tuple[str, str], npt.NDArray[np.int8]] = {}
+        levels = np.column_stack([c.levels(prepared, left, right, memo) for c in self.comparisons])
         patterns, counts = np.unique(levels, axis=0, return_counts=True)
         m0 = [np.asarray(DEFAULT_M[c.kind]) for c in self.comparisons]
         m, prior = em(
@@ -181,8 +183,8 @@ class DedupeModel:
 TF_PRIOR = 1_000.0
 """Records the average agreement counts for in a value's term frequency."""
 
-Frequencies = Mapping[str, Mapping[str, float]]
-"""Per comparison that weighs by term frequency: each value's share of the records."""
+Frequencies = Mapping[str, pd.Series]
+"""Per comparison that weighs by term frequency: how many records hold each value."""
 
 
 def oriented(prepared: Prepared, left: Indices, right: Indices) -> tuple[Indices, Indices]:
@@ -193,13 +195,13 @@ def oriented(prepared: Prepared, left: Indices, right: Indices) -> tuple[Indices
 
 
 def frequencies(model: DedupeModel, prepared: Prepared) -> Frequencies:
-    """The value frequencies ``model``'s term-frequency comparisons use on ``prepared``."""
-    from matching.dedupe.training import TF_KINDS, value_frequencies
+    """The value counts ``model``'s term-frequency comparisons use on ``prepared``."""
+    from matching.dedupe.training import TF_KINDS, value_counts
 
     if not model.term_frequencies:
         return {}
     return {
-        c.name: value_frequencies(prepared, c.columns if c.kind is Kind.PHONE else c.columns[:1])
+        c.name: value_counts(prepared, c.columns if c.kind is Kind.PHONE else c.columns[:1])
         for c in model.comparisons
         if c.kind in TF_KINDS
     }
@@ -228,28 +230,22 @@ def score(
     """Each pair's match weight, and its level on each comparison."""
     total = np.full(len(left), model.prior_weight)
     levels = {}
+    memo: dict[tuple[str, str], npt.NDArray[np.int8]] = {}
     for comparison in model.comparisons:
-        level = comparison.levels(prepared, left, right)
+        level = comparison.levels(prepared, left, right, memo)
         weight = model.weights(comparison.name)[level]
-        table = tf.get(comparison.name)
-        if table is not None:
+        counts = tf.get(comparison.name)
+        if counts is not None:
             exact = np.flatnonzero(level == 0)
             if len(exact):
-                # A common value is weaker evidence than the average agreement; a rare
-                # one is not made stronger (a rare name can still be two people's).
+                # A value's share of the records, with the average agreement counting for
+                # TF_PRIOR records (a small table's counts say little about a name), and
+                # never below the average: a common value is weaker evidence than the
+                # average agreement, a rare one is not made stronger.
                 average = model.u[comparison.name][0]
                 values = _agreed(comparison, prepared, left[exact], right[exact])
-                # A value's share, with the average agreement counting for TF_PRIOR
-                # records: a small table's counts say little about a name's frequency.
-                records = prepared.n + TF_PRIOR
-                share = np.array(
-                    [
-                        max(
-                            (table.get(v, 0.0) * prepared.n + TF_PRIOR * average) / records, average
-                        )
-                        for v in values
-                    ]
-                )
+                seen = pd.Series(values, dtype=object).map(counts).fillna(0.0).to_numpy(float)
+                share = np.maximum((seen + TF_PRIOR * average) / (prepared.n + TF_PRIOR), average)
                 weight[exact] = np.log2(model.m[comparison.name][0] / share)
         total += weight
         levels[comparison.name] = level

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -105,9 +104,8 @@ def em(
     return m, prior
 
 
-def value_frequencies(prepared: Prepared, columns: tuple[str, ...]) -> Mapping[str, float]:
-    """Each value's share of the records, over ``columns`` together (a person's two phones
-    count once each)."""
-    values = pd.Series(np.concatenate([prepared.columns[c] for c in columns]))
-    counts = values.dropna().value_counts()
-    return {str(value): float(count) / max(prepared.n, 1) for value, count in counts.items()}
+def value_counts(prepared: Prepared, columns: tuple[str, ...]) -> pd.Series:
+    """How many records hold each value, over ``columns`` together (a person's two phones
+    count once each), indexed by value: mapping values through it is one hash lookup."""
+    values = pd.Series(np.concatenate([prepared.columns[c] for c in columns]), dtype=object)
+    return values.dropna().value_counts()

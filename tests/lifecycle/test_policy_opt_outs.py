@@ -38,9 +38,9 @@ BEFORE = AT - dt.timedelta(days=30)
 EMAIL = "pat@example.com"
 SENDER = "events@contoso.example"
 
-BULK = (K.COMMERCIAL, K.SUBSCRIPTION, K.CONSENT_REQUEST)
-ENGINE = (*BULK, K.TRANSACTIONAL)
-EMAILS = (*ENGINE, K.MANUAL, K.WORKFLOW)
+BULK = tuple(k for k in K if k.is_bulk)
+ENGINE = tuple(k for k in K if k.via_marketing_engine)
+EMAILS = tuple(k for k in K if k.is_email)
 
 POLICIES = {
     "default": Policy(),

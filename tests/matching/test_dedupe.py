@@ -366,10 +366,10 @@ def test_the_threshold_maximises_the_expected_f1_and_never_goes_below_even(
     assert "chosen by the model" in chosen.reason
 
 
-def test_a_strongly_negative_pair_never_shares_a_cluster() -> None:
+def test_records_linked_through_a_third_are_apart_when_their_own_evidence_is() -> None:
     """B shares a mailbox with A and a phone with C, and links to both; but A and C are
     two people by their own comparison (different first names, birthdates years apart,
-    different government ids): they never share a cluster, though B links them."""
+    different government ids): they do not end up in one cluster."""
     frame = pd.DataFrame(
         {
             "id": ["a", "b", "c"],
@@ -388,6 +388,33 @@ def test_a_strongly_negative_pair_never_shares_a_cluster() -> None:
     assert ("a", "c") not in weights.index  # no shared key: only the clustering compares them
     clusters = result.clusters["cluster_id"]
     assert clusters["a"] != clusters["c"]
+
+
+@pytest.mark.parametrize(
+    ("a_to_c", "groups"),
+    [
+        (-8.0, [[0, 1], [2]]),  # strongly negative: vetoed, though the average allows it
+        (-5.0, [[0, 1, 2]]),  # negative, not strongly: the average decides, and joins them
+        (-40.0, [[0, 1], [2]]),  # the average alone keeps them apart
+    ],
+    ids=["veto", "no veto", "average"],
+)
+def test_average_linkage_with_the_veto(
+    monkeypatch: pytest.MonkeyPatch, a_to_c: float, groups: list[list[int]]
+) -> None:
+    """Within one component, groups join while the average weight between them reaches
+    the threshold, and never across a pair below the veto's weight (about -6.6 bits)."""
+    from matching.dedupe import clustering
+
+    weights = np.array([[0.0, 30.0, a_to_c], [30.0, 0.0, 12.0], [a_to_c, 12.0, 0.0]])
+
+    def scored(model: Any, prepared: Any, left: Any, right: Any, tf: Any) -> Any:
+        return weights[left, right], {}
+
+    monkeypatch.setattr(clustering, "score", scored)
+    members = np.arange(3, dtype=np.int64)
+    found = clustering.split(None, None, {}, members, 0.0)  # type: ignore[arg-type]
+    assert sorted(sorted(int(m) for m in g) for g in found) == groups
 
 
 def test_febrl4_through_find_matches() -> None:
