@@ -45,6 +45,12 @@ class Kind(enum.Enum):
     """Exact, one typo (one edit), different."""
     EXACT = "exact"
     """Exact, or different (a postcode, a state)."""
+    PLACE = "place"
+    """Where a record can be reached, as one piece of evidence: a shared phone and
+    street, a shared phone, the same street, postcode, city or state, or none of them.
+    Colleagues share an office's phone and address and relatives a home's, so these
+    fields agree together between different people: counted one by one, they would
+    count one shared place five times."""
 
 
 LEVELS: Mapping[Kind, tuple[str, ...]] = {
@@ -55,6 +61,15 @@ LEVELS: Mapping[Kind, tuple[str, ...]] = {
     Kind.DATE: ("exact", "typo", "same year", "different"),
     Kind.IDENTIFIER: ("exact", "typo", "different"),
     Kind.EXACT: ("exact", "different"),
+    Kind.PLACE: (
+        "phone and street",
+        "phone",
+        "street",
+        "postcode",
+        "city",
+        "state",
+        "different",
+    ),
 }
 """Each kind's level labels, strongest agreement first; level ``i`` is ``labels[i]``."""
 
@@ -111,6 +126,8 @@ class Comparison:
             return _phone_levels([c[left] for c in cols], [c[right] for c in cols])
         if self.kind is Kind.DATE:
             return _date_levels([c[left] for c in cols], [c[right] for c in cols])
+        if self.kind is Kind.PLACE:
+            return _place_levels([c[left] for c in cols], [c[right] for c in cols])
         if self.kind is Kind.IDENTIFIER:
             return _identifier_levels(cols[0][left], cols[0][right])
         return _exact_levels(cols[0][left], cols[0][right])
@@ -209,6 +226,28 @@ def _phone_levels(a: list[Keys], b: list[Keys]) -> Levels:
     return _finish(levels, any_a & any_b)
 
 
+def _place_levels(a: list[Keys], b: list[Keys]) -> Levels:
+    phone1_a, phone2_a, street_a, postcode_a, city_a, state_a = a
+    phone1_b, phone2_b, street_b, postcode_b, city_b, state_b = b
+    phone = _phone_levels([phone1_a, phone2_a], [phone1_b, phone2_b])
+    street = _similarity_levels(street_a, street_b)
+    postcode = _exact_levels(postcode_a, postcode_b)
+    city = _similarity_levels(city_a, city_b)
+    state = _exact_levels(state_a, state_b)
+    # A street agrees only where the postcode and city do not say it is another town's.
+    elsewhere = (postcode == 1) | (city == 3)
+    same_street = (street >= 0) & (street <= 1) & ~elsewhere
+    levels = np.full(len(phone), 6, dtype=np.int8)
+    levels[state == 0] = 5
+    levels[(city >= 0) & (city <= 1)] = 4
+    levels[postcode == 0] = 3
+    levels[same_street] = 2
+    levels[phone == 0] = 1
+    levels[(phone == 0) & same_street] = 0
+    present = (phone >= 0) | (street >= 0) | (postcode >= 0) | (city >= 0) | (state >= 0)
+    return _finish(levels, present)
+
+
 def _date_levels(a: list[Keys], b: list[Keys]) -> Levels:
     date_a, year_a, swapped_a = a
     date_b, year_b, _ = b
@@ -244,13 +283,23 @@ COMPARISONS: Mapping[str, tuple[Comparison, tuple[str, ...]]] = {
             Comparison("email", Kind.EMAIL, ("email", "email_canonical", "email_user")),
             ("emailaddress1",),
         ),
-        (Comparison("phone", Kind.PHONE, ("phone1", "phone2")), ("telephone1", "mobilephone")),
+        (
+            Comparison(
+                "place",
+                Kind.PLACE,
+                ("phone1", "phone2", "address", "postcode", "city", "state"),
+            ),
+            (
+                "telephone1",
+                "mobilephone",
+                "address1_line1",
+                "address1_postalcode",
+                "address1_city",
+                "address1_stateorprovince",
+            ),
+        ),
         (Comparison("company", Kind.TEXT, ("company",)), ("companyname",)),
-        (Comparison("address", Kind.TEXT, ("address",)), ("address1_line1",)),
         (Comparison("address2", Kind.TEXT, ("address2",)), ("address1_line2",)),
-        (Comparison("city", Kind.TEXT, ("city",)), ("address1_city",)),
-        (Comparison("state", Kind.EXACT, ("state",)), ("address1_stateorprovince",)),
-        (Comparison("postcode", Kind.EXACT, ("postcode",)), ("address1_postalcode",)),
         (
             Comparison("birthdate", Kind.DATE, ("birthdate", "birth_year", "birthdate_swapped")),
             ("birthdate",),

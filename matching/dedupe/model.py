@@ -3,7 +3,10 @@
 For each comparison level, ``m`` is the probability of that level among pairs of the same
 person and ``u`` among pairs of different people; the level's weight is ``log2(m / u)``.
 A pair's match weight is the prior's weight plus the weight of each of its levels (a
-missing value weighs 0), and its match probability is ``2**w / (1 + 2**w)``. Until a
+missing value weighs 0), and its match probability is ``2**w / (1 + 2**w)``. The prior is
+the chance that two records drawn at random are one person, ``match_rate / (n - 1)``
+for ``n`` records: ``u`` is measured on random pairs too, so a pair's agreements count
+once, not once for being a candidate and again for the agreement itself. Until a
 model is trained, each kind of comparison has default ``m`` and ``u``, set from how often
 each level occurs in CRM and census-like data.
 """
@@ -31,6 +34,15 @@ DEFAULT_M_U: Mapping[Kind, tuple[tuple[float, float], ...]] = {
     Kind.DATE: ((0.85, 0.003), (0.12, 0.02), (0.02, 0.05), (0.01, 0.927)),
     Kind.IDENTIFIER: ((0.85, 0.0001), (0.10, 0.001), (0.05, 0.9989)),
     Kind.EXACT: ((0.85, 0.05), (0.15, 0.95)),
+    Kind.PLACE: (
+        (0.40, 0.00001),
+        (0.15, 0.0001),
+        (0.20, 0.0002),
+        (0.10, 0.001),
+        (0.06, 0.02),
+        (0.03, 0.05),
+        (0.06, 0.92869),
+    ),
 }
 """Default ``(m, u)`` of each level of each kind of comparison, strongest agreement first."""
 
@@ -42,8 +54,8 @@ DEFAULT_U: Mapping[Kind, tuple[float, ...]] = {
     kind: tuple(u for _, u in levels) for kind, levels in DEFAULT_M_U.items()
 }
 
-DEFAULT_PRIOR = 0.1
-"""Default probability that a candidate pair (one blocking found) is the same person."""
+DEFAULT_MATCH_RATE = 0.5
+"""Default number of other records of the same person a record has, on average."""
 
 DEFAULT_MAX_BLOCK_SIZE = 50
 """A key shared by more records than this is generic and generates no pairs alone."""
@@ -52,12 +64,12 @@ DEFAULT_MAX_BLOCK_SIZE = 50
 @attrs.frozen
 class TrainingReport:
     """How a model was trained: random pairs for ``u``, candidate pairs and distinct level
-    patterns for ``m``, and the prior EM settled on."""
+    patterns for ``m``, and the match rate EM settled on."""
 
     random_pairs: int
     candidate_pairs: int
     patterns: int
-    prior: float
+    match_rate: float
 
 
 @attrs.frozen
@@ -65,13 +77,15 @@ class DedupeModel:
     """Comparisons, blocking rules and their parameters: everything that decides a match.
 
     ``m`` and ``u`` map each comparison's name to one probability per level (strongest
-    agreement first); ``prior`` is the probability that a candidate pair is a match."""
+    agreement first); :attr:`match_rate` sets the prior."""
 
     comparisons: tuple[Comparison, ...]
     m: Mapping[str, tuple[float, ...]]
     u: Mapping[str, tuple[float, ...]]
     blocking: tuple[BlockingRule, ...] = DEFAULT_RULES
-    prior: float = DEFAULT_PRIOR
+    match_rate: float = DEFAULT_MATCH_RATE
+    """How many other records of the same person a record has, on average: with ``n``
+    records, two drawn at random are one person with probability ``match_rate / (n - 1)``."""
     max_block_size: int = DEFAULT_MAX_BLOCK_SIZE
     term_frequencies: bool = True
     """Weigh an exact agreement on a name, email or phone by the value's own frequency."""
@@ -89,8 +103,8 @@ class DedupeModel:
                         f"{count} probabilities in (0, 1), one per level",
                         values,
                     )
-        if not 0 < self.prior < 1:
-            raise InvalidFieldError("prior", "a probability in (0, 1)", self.prior)
+        if not 0 < self.match_rate < 1_000:
+            raise InvalidFieldError("match_rate", "a number in (0, 1000)", self.match_rate)
         if type(self.max_block_size) is not int or self.max_block_size < 2:
             raise InvalidFieldError(
                 "max_block_size", "a whole number of at least 2", self.max_block_size
@@ -112,12 +126,12 @@ class DedupeModel:
 
     @property
     def trained(self) -> bool:
-        """Whether ``m``, ``u`` and the prior were estimated from data (:meth:`train`)."""
+        """Whether ``m``, ``u`` and the match rate were estimated from data (:meth:`train`)."""
         return self.training is not None
 
     def train(self, data: object, *, id_column: str | None = None, seed: int = 0) -> DedupeModel:
         """This model with ``u`` estimated from random pairs of ``data``'s records and
-        ``m`` and the prior by EM over its candidate pairs (see :mod:`.training`);
+        ``m`` and the match rate by EM over its candidate pairs (see :mod:`.training`);
         unsupervised, and the same for the same data and ``seed``."""
         from matching.dedupe.engine import load
 
@@ -129,7 +143,7 @@ class DedupeModel:
         """:meth:`train` on already prepared records; ``pairs`` (encoded as blocking
         encodes them) replaces the candidate pairs EM runs over."""
         from matching.dedupe.blocking import candidate_pairs
-        from matching.dedupe.training import U_SAMPLE, em, level_frequencies, random_pairs
+        from matching.dedupe.training import U_SAMPLE, fit_m, level_frequencies, random_pairs
 
         sample_left, sample_right = random_pairs(prepared.ids, U_SAMPLE, seed)
         u = {
@@ -145,33 +159,41 @@ class DedupeModel:
             pairs, _ = candidate_pairs(prepared, self.blocking, self.max_block_size)
         if not len(pairs) or not self.comparisons:
             return attrs.evolve(
-                self, u=u, training=TrainingReport(len(sample_left), 0, 0, self.prior)
+                self, u=u, training=TrainingReport(len(sample_left), 0, 0, self.match_rate)
             )
         n = prepared.n
         left, right = oriented(prepared, pairs // n, pairs % n)
         memo: dict[tuple[str, str], npt.NDArray[np.int8]] = {}
         levels = np.column_stack([c.levels(prepared, left, right, memo) for c in self.comparisons])
-        patterns, counts = np.unique(levels, axis=0, return_counts=True)
-        m0 = [np.asarray(DEFAULT_M[c.kind]) for c in self.comparisons]
-        m, prior = em(
-            patterns,
-            counts.astype(np.float64),
-            m0,
+        tf = frequencies(self, prepared)
+        names = np.zeros(len(left))
+        for j, c in enumerate(self.comparisons):
+            if c.kind is Kind.NAME:
+                names += level_weights(self, c, prepared, left, right, levels[:, j], tf)
+        fit = fit_m(
+            levels,
+            names,
+            [c.kind for c in self.comparisons],
+            [np.asarray(DEFAULT_M[c.kind]) for c in self.comparisons],
             [np.asarray(u[c.name]) for c in self.comparisons],
-            self.prior,
+            records=n,
+            rate=self.match_rate,
         )
+        m, rate = fit.m, fit.rate
         return attrs.evolve(
             self,
             m={c.name: tuple(float(v) for v in m[i]) for i, c in enumerate(self.comparisons)},
             u=u,
-            prior=prior,
-            training=TrainingReport(len(sample_left), len(pairs), len(patterns), prior),
+            match_rate=rate,
+            training=TrainingReport(len(sample_left), len(pairs), fit.patterns, rate),
         )
 
-    @property
-    def prior_weight(self) -> float:
-        """``log2(prior / (1 - prior))``: the match weight of a pair before any comparison."""
-        return math.log2(self.prior / (1 - self.prior))
+    def prior_weight(self, others: int) -> float:
+        """The match weight of two records before any comparison, when each record has
+        ``others`` records it could be: ``log2(p / (1 - p))`` with ``p`` the chance two
+        records drawn at random are one person."""
+        p = min(self.match_rate / max(others, 1), 0.5)
+        return math.log2(p / (1 - p))
 
     def weights(self, comparison: str) -> npt.NDArray[np.float64]:
         """Each level's weight ``log2(m / u)``, and 0 for a missing value (the last entry,
@@ -220,6 +242,35 @@ def _agreed(comparison: Comparison, prepared: Prepared, left: Indices, right: In
     return np.where(shared, first, other)
 
 
+def level_weights(
+    model: DedupeModel,
+    comparison: Comparison,
+    prepared: Prepared,
+    left: Indices,
+    right: Indices,
+    level: npt.NDArray[np.int8],
+    tf: Frequencies,
+) -> npt.NDArray[np.float64]:
+    """The weight of each pair's ``level`` on ``comparison``: ``log2(m / u)``, with the
+    agreed value's own frequency in place of ``u`` at an exact level weighed by term
+    frequency."""
+    weight = model.weights(comparison.name)[level]
+    counts = tf.get(comparison.name)
+    if counts is not None:
+        exact = np.flatnonzero(level == 0)
+        if len(exact):
+            # A value's share of the records, with the average agreement counting for
+            # TF_PRIOR records (a small table's counts say little about a name), and
+            # never below the average: a common value is weaker evidence than the
+            # average agreement, a rare one is not made stronger.
+            average = model.u[comparison.name][0]
+            values = _agreed(comparison, prepared, left[exact], right[exact])
+            seen = pd.Series(values, dtype=object).map(counts).fillna(0.0).to_numpy(float)
+            share = np.maximum((seen + TF_PRIOR * average) / (prepared.n + TF_PRIOR), average)
+            weight[exact] = np.log2(model.m[comparison.name][0] / share)
+    return weight
+
+
 def score(
     model: DedupeModel,
     prepared: Prepared,
@@ -228,25 +279,12 @@ def score(
     tf: Frequencies,
 ) -> tuple[npt.NDArray[np.float64], dict[str, npt.NDArray[np.int8]]]:
     """Each pair's match weight, and its level on each comparison."""
-    total = np.full(len(left), model.prior_weight)
+    total = np.full(len(left), model.prior_weight(prepared.n - 1))
     levels = {}
     memo: dict[tuple[str, str], npt.NDArray[np.int8]] = {}
     for comparison in model.comparisons:
         level = comparison.levels(prepared, left, right, memo)
-        weight = model.weights(comparison.name)[level]
-        counts = tf.get(comparison.name)
-        if counts is not None:
-            exact = np.flatnonzero(level == 0)
-            if len(exact):
-                # A value's share of the records, with the average agreement counting for
-                # TF_PRIOR records (a small table's counts say little about a name), and
-                # never below the average: a common value is weaker evidence than the
-                # average agreement, a rare one is not made stronger.
-                average = model.u[comparison.name][0]
-                values = _agreed(comparison, prepared, left[exact], right[exact])
-                seen = pd.Series(values, dtype=object).map(counts).fillna(0.0).to_numpy(float)
-                share = np.maximum((seen + TF_PRIOR * average) / (prepared.n + TF_PRIOR), average)
-                weight[exact] = np.log2(model.m[comparison.name][0] / share)
+        weight = level_weights(model, comparison, prepared, left, right, level, tf)
         total += weight
         levels[comparison.name] = level
     return total, levels
