@@ -18,6 +18,8 @@ it depends on neither the input's order nor the run.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -29,6 +31,9 @@ from matching.dedupe.model import DedupeModel, Frequencies, score, weight_of
 
 VETO = 0.01
 """Two records whose own match probability is below this never end up in one cluster."""
+
+CHUNK = 500_000
+"""Pairs scored at a time."""
 
 EXACT_LIMIT = 400
 """The largest group split by scoring every pair in it (quadratic in the group); larger
@@ -56,7 +61,9 @@ def cluster_labels(
     """Each record's cluster label: the components of the links (with their ``weights``),
     each split by constrained average linkage. A component larger than
     :data:`EXACT_LIMIT` is first cut at stricter weights until its parts fit, so memory
-    stays bounded however a component chains."""
+    stays bounded however a component chains. Every pair inside every part is scored in
+    one vectorised pass; a part whose pairs all reach the threshold is one cluster as it
+    is, and only the others go through average linkage."""
     labels = components(prepared.n, left, right)
     sizes = np.bincount(labels)
     large = np.flatnonzero(sizes >= 3)
@@ -64,19 +71,64 @@ def cluster_labels(
         return labels
     order = np.argsort(labels, kind="stable")
     starts = np.r_[0, np.cumsum(sizes)]
-    link_labels = labels[left]
-    next_label = len(sizes)
-    for component in large:
+    part = np.full(prepared.n, -1, dtype=np.int64)
+    next_part = 0
+    oversized = large[sizes[large] > EXACT_LIMIT]
+    for component in oversized:
         members = order[starts[component] : starts[component + 1]]
-        parts = [members]
-        if len(members) > EXACT_LIMIT:
-            inside = link_labels == component
-            parts = _narrowed(members, left[inside], right[inside], weights[inside], cut_weight)
-        groups = [g for part in parts for g in split(model, prepared, tf, part, cut_weight)]
-        for group in groups[1:]:
-            labels[group] = next_label
+        inside = labels[left] == component
+        for piece in _narrowed(members, left[inside], right[inside], weights[inside], cut_weight):
+            if len(piece) >= 2:
+                part[piece] = next_part
+                next_part += 1
+    fitting = large[sizes[large] <= EXACT_LIMIT]
+    in_fitting = np.isin(labels, fitting)
+    part[in_fitting] = next_part + np.searchsorted(fitting, labels[in_fitting])
+    pairs = _part_pairs(part)
+    n = prepared.n
+    pair_left, pair_right = pairs // n, pairs % n
+    pair_weights = np.empty(len(pairs))
+    for start in range(0, len(pairs), CHUNK):
+        chunk = slice(start, start + CHUNK)
+        pair_weights[chunk], _ = score(model, prepared, pair_left[chunk], pair_right[chunk], tf)
+    pair_part = part[pair_left]
+    by_part = np.argsort(pair_part, kind="stable")
+    pair_part, pair_left, pair_right = pair_part[by_part], pair_left[by_part], pair_right[by_part]
+    pair_weights = pair_weights[by_part]
+    bounds = np.flatnonzero(np.r_[True, pair_part[1:] != pair_part[:-1], True])
+    if not len(pairs):
+        bounds = np.zeros(1, dtype=np.int64)
+    lowest = np.minimum.reduceat(pair_weights, bounds[:-1]) if len(pairs) else np.zeros(0)
+    result = labels.copy()
+    next_label = int(labels.max()) + 1
+    # A part is cut out of its component; a part whose every pair reaches the threshold
+    # stays whole, the others are split by average linkage.
+    for k, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+        if lowest[k] >= cut_weight and part[pair_left[lo]] >= next_part:
+            continue
+        members = np.unique(np.r_[pair_left[lo:hi], pair_right[lo:hi]])
+        if lowest[k] >= cut_weight:
+            groups = [members]
+        else:
+            a = np.searchsorted(members, pair_left[lo:hi])
+            b = np.searchsorted(members, pair_right[lo:hi])
+            found = average_linkage(len(members), a, b, pair_weights[lo:hi], cut_weight)
+            groups = [members[g] for g in found]
+        for group in groups:
+            result[group] = next_label
             next_label += 1
-    return labels
+    # Records of an oversized component left out of every part are each their own.
+    alone = np.isin(labels, oversized) & (part < 0)
+    result[alone] = next_label + np.arange(int(alone.sum()))
+    return result
+
+
+def _part_pairs(part: Labels) -> npt.NDArray[np.int64]:
+    """Every pair of records within each part (``-1``: in none), encoded ``i * n + j``."""
+    from matching.dedupe.blocking import _block_pairs
+
+    pairs, _ = _block_pairs(part, len(part), EXACT_LIMIT)
+    return pairs
 
 
 def _narrowed(
@@ -107,17 +159,16 @@ def _narrowed(
     return parts
 
 
-def split(
-    model: DedupeModel,
-    prepared: Prepared,
-    tf: Frequencies,
-    members: npt.NDArray[np.int64],
+def average_linkage(
+    k: int,
+    upper_i: npt.NDArray[np.int64],
+    upper_j: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.float64],
     cut_weight: float,
-) -> list[npt.NDArray[np.int64]]:
-    """``members`` (one component) in the groups average linkage with the veto keeps."""
-    k = len(members)
-    upper_i, upper_j = np.triu_indices(k, k=1)
-    weights, _ = score(model, prepared, members[upper_i], members[upper_j], tf)
+) -> list[list[int]]:
+    """``k`` records (every pair ``upper_i[p], upper_j[p]`` weighing ``weights[p]``) in the
+    groups average linkage with the veto keeps: two groups join while the average weight
+    between them reaches ``cut_weight`` and no pair between them is below the veto."""
     total = np.zeros((k, k))
     total[upper_i, upper_j] = weights
     total += total.T
@@ -145,11 +196,17 @@ def split(
         size[a] += size[b]
         active[b] = False
         groups[a].extend(groups[b])
-    return [members[sorted(groups[i])] for i in np.flatnonzero(active)]
+    return [sorted(groups[i]) for i in np.flatnonzero(active)]
 
 
 def cluster_frame(ids: npt.NDArray[np.object_], labels: Labels) -> pd.DataFrame:
     """Every record id once, with its ``cluster_id`` (the smallest id in its cluster)."""
-    frame = pd.DataFrame({"record_id": ids, "label": labels})
-    smallest = frame.groupby("label")["record_id"].transform("min")
-    return pd.DataFrame({"cluster_id": smallest.to_numpy()}, index=pd.Index(ids, name="record_id"))
+    order = np.argsort(ids, kind="stable")
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(ids))
+    _, dense = np.unique(labels, return_inverse=True)
+    smallest = np.full(int(dense.max()) + 1 if len(dense) else 0, len(ids), dtype=np.int64)
+    np.minimum.at(smallest, dense, rank)
+    return pd.DataFrame(
+        {"cluster_id": ids[order[smallest[dense]]]}, index=pd.Index(ids, name="record_id")
+    )
