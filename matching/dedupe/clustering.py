@@ -32,9 +32,6 @@ from matching.dedupe.model import DedupeModel, Frequencies, score, weight_of
 VETO = 0.01
 """Two records whose own match probability is below this never end up in one cluster."""
 
-CHUNK = 500_000
-"""Pairs scored at a time."""
-
 EXACT_LIMIT = 400
 """The largest group split by scoring every pair in it (quadratic in the group); larger
 components are cut at stricter weights first."""
@@ -87,10 +84,7 @@ def cluster_labels(
     pairs = _part_pairs(part)
     n = prepared.n
     pair_left, pair_right = pairs // n, pairs % n
-    pair_weights = np.empty(len(pairs))
-    for start in range(0, len(pairs), CHUNK):
-        chunk = slice(start, start + CHUNK)
-        pair_weights[chunk], _ = score(model, prepared, pair_left[chunk], pair_right[chunk], tf)
+    pair_weights, _ = score(model, prepared, pair_left, pair_right, tf)
     pair_part = part[pair_left]
     by_part = np.argsort(pair_part, kind="stable")
     pair_part, pair_left, pair_right = pair_part[by_part], pair_left[by_part], pair_right[by_part]

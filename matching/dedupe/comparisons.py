@@ -16,11 +16,10 @@ from collections.abc import Mapping
 import attrs
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
-from matching.dedupe.fields import Keys, Prepared
+from matching.dedupe.fields import Codes, Keys, Prepared
 
 Levels = npt.NDArray[np.int8]
 Indices = npt.NDArray[np.int64]
@@ -100,18 +99,19 @@ class Comparison:
         """The level of every pair ``(left[i], right[i])``. ``memo`` keeps the name
         similarities of these pairs, which the first and the last name's comparisons
         share: pass one dict to every comparison of the same pairs."""
-        cols = [prepared.columns[c] for c in self.columns]
         if self.kind is Kind.NAME:
             shared = {} if memo is None else memo
+            first, last = self.columns
+            (first_codes, last_codes), uniques = prepared.coded(first, last)
+            by_name = {first: first_codes, last: last_codes}
 
             def similar(a: str, b: str) -> Levels:
                 if (a, b) not in shared:
                     shared[(a, b)] = _similarity_levels(
-                        prepared.columns[a][left], prepared.columns[b][right]
+                        by_name[a][left], by_name[b][right], uniques
                     )
                 return shared[(a, b)]
 
-            first, last = self.columns
             return _name_levels(
                 similar(first, first),
                 similar(last, last),
@@ -119,22 +119,29 @@ class Comparison:
                 similar(last, first),
             )
         if self.kind is Kind.TEXT:
-            return _similarity_levels(cols[0][left], cols[0][right])
+            (codes,), uniques = prepared.coded(self.columns[0])
+            return _similarity_levels(codes[left], codes[right], uniques)
         if self.kind is Kind.EMAIL:
-            return _email_levels([c[left] for c in cols], [c[right] for c in cols])
+            return _email_levels(*(_sides(prepared, c, left, right) for c in self.columns))
         if self.kind is Kind.PHONE:
-            return _phone_levels([c[left] for c in cols], [c[right] for c in cols])
+            return _phone_levels(prepared, self.columns, left, right)
         if self.kind is Kind.DATE:
-            return _date_levels([c[left] for c in cols], [c[right] for c in cols])
+            return _date_levels(prepared, self.columns, left, right)
         if self.kind is Kind.PLACE:
-            return _place_levels([c[left] for c in cols], [c[right] for c in cols])
+            return _place_levels(prepared, self.columns, left, right)
+        (codes,), uniques = prepared.coded(self.columns[0])
         if self.kind is Kind.IDENTIFIER:
-            return _identifier_levels(cols[0][left], cols[0][right])
-        return _exact_levels(cols[0][left], cols[0][right])
+            return _identifier_levels(codes[left], codes[right], uniques)
+        return _exact_levels(codes[left], codes[right])
 
 
-def _present(a: Keys, b: Keys) -> npt.NDArray[np.bool_]:
-    return np.asarray(pd.notna(a) & pd.notna(b), dtype=bool)
+Sides = tuple[Codes, Codes]
+"""One column's codes for the left and the right record of each pair."""
+
+
+def _sides(prepared: Prepared, column: str, left: Indices, right: Indices) -> Sides:
+    (codes,), _ = prepared.coded(column)
+    return codes[left], codes[right]
 
 
 def _text(values: Keys) -> list[str]:
@@ -166,23 +173,33 @@ def edit_distance(a: Keys, b: Keys) -> npt.NDArray[np.int64]:
     )
 
 
-def _equal(a: Keys, b: Keys) -> npt.NDArray[np.bool_]:
-    return np.asarray(a == b, dtype=bool)
+def _distinct(
+    a: Codes, b: Codes
+) -> tuple[npt.NDArray[np.bool_], Codes, Codes, npt.NDArray[np.intp]]:
+    """Where both values are present and differ, and the distinct ``(a, b)`` code pairs
+    there with the index of each pair's distinct pair: a similarity is computed once per
+    distinct pair of values however many record pairs share it."""
+    differ = (a >= 0) & (b >= 0) & (a != b)
+    base = int(max(a.max(initial=0), b.max(initial=0))) + 1
+    distinct, inverse = np.unique(a[differ] * base + b[differ], return_inverse=True)
+    return differ, distinct // base, distinct % base, inverse
 
 
-def _finish(levels: Levels, present: npt.NDArray[np.bool_]) -> Levels:
-    levels[~present] = MISSING
+def _present(a: Codes, b: Codes) -> npt.NDArray[np.bool_]:
+    return np.asarray((a >= 0) & (b >= 0), dtype=bool)
+
+
+def _same(a: Codes, b: Codes) -> npt.NDArray[np.bool_]:
+    return np.asarray((a >= 0) & (a == b), dtype=bool)
+
+
+def _similarity_levels(a: Codes, b: Codes, uniques: Keys) -> Levels:
+    levels = np.full(len(a), MISSING, dtype=np.int8)
+    differ, ka, kb, inverse = _distinct(a, b)
+    score = jaro_winkler(uniques[ka], uniques[kb])[inverse]
+    levels[differ] = np.where(score >= CLOSE, 1, np.where(score >= SIMILAR, 2, 3))
+    levels[_same(a, b)] = 0
     return levels
-
-
-def _similarity_levels(a: Keys, b: Keys) -> Levels:
-    present = _present(a, b)
-    score = jaro_winkler(a, b)
-    levels = np.full(len(a), 3, dtype=np.int8)
-    levels[score >= SIMILAR] = 2
-    levels[score >= CLOSE] = 1
-    levels[_equal(a, b)] = 0
-    return _finish(levels, present)
 
 
 def _name_levels(straight: Levels, other: Levels, crossed: Levels, crossed_other: Levels) -> Levels:
@@ -200,78 +217,103 @@ def _name_levels(straight: Levels, other: Levels, crossed: Levels, crossed_other
     return np.where(better, weaker, straight).astype(np.int8)
 
 
-def _email_levels(a: list[Keys], b: list[Keys]) -> Levels:
-    email_a, canonical_a, user_a = a
-    email_b, canonical_b, user_b = b
-    present = _present(email_a, email_b)
-    levels = np.full(len(email_a), 3, dtype=np.int8)
-    levels[_equal(user_a, user_b)] = 2
-    levels[_equal(canonical_a, canonical_b)] = 1
-    levels[_equal(email_a, email_b)] = 0
-    return _finish(levels, present)
+def _email_levels(email: Sides, canonical: Sides, user: Sides) -> Levels:
+    levels = np.full(len(email[0]), 3, dtype=np.int8)
+    levels[_same(*user)] = 2
+    levels[_same(*canonical)] = 1
+    levels[_same(*email)] = 0
+    levels[~_present(*email)] = MISSING
+    return levels
 
 
-def _phone_levels(a: list[Keys], b: list[Keys]) -> Levels:
-    n = len(a[0])
-    any_a = np.zeros(n, dtype=bool)
-    any_b = np.zeros(n, dtype=bool)
-    same = np.zeros(n, dtype=bool)
-    for x in a:
-        any_a |= np.asarray(pd.notna(x), dtype=bool)
-        for y in b:
-            same |= _present(x, y) & _equal(x, y)
-    for y in b:
-        any_b |= np.asarray(pd.notna(y), dtype=bool)
+def _shared_phone(
+    prepared: Prepared, columns: tuple[str, ...], left: Indices, right: Indices
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Whether each pair shares a phone (any of one's equal to any of the other's), and
+    whether each has a phone on both sides."""
+    codes, _ = prepared.coded(*columns)
+    lefts, rights = [c[left] for c in codes], [c[right] for c in codes]
+    same = np.zeros(len(left), dtype=bool)
+    for x in lefts:
+        for y in rights:
+            same |= _same(x, y)
+    has_left = np.logical_or.reduce([x >= 0 for x in lefts])
+    has_right = np.logical_or.reduce([y >= 0 for y in rights])
+    return same, has_left & has_right
+
+
+def _phone_levels(
+    prepared: Prepared, columns: tuple[str, ...], left: Indices, right: Indices
+) -> Levels:
+    same, present = _shared_phone(prepared, columns, left, right)
     levels = np.where(same, 0, 1).astype(np.int8)
-    return _finish(levels, any_a & any_b)
+    levels[~present] = MISSING
+    return levels
 
 
-def _place_levels(a: list[Keys], b: list[Keys]) -> Levels:
-    phone1_a, phone2_a, street_a, postcode_a, city_a, state_a = a
-    phone1_b, phone2_b, street_b, postcode_b, city_b, state_b = b
-    phone = _phone_levels([phone1_a, phone2_a], [phone1_b, phone2_b])
-    street = _similarity_levels(street_a, street_b)
-    postcode = _exact_levels(postcode_a, postcode_b)
-    city = _similarity_levels(city_a, city_b)
-    state = _exact_levels(state_a, state_b)
+def _place_levels(
+    prepared: Prepared, columns: tuple[str, ...], left: Indices, right: Indices
+) -> Levels:
+    phone1, phone2, street, postcode, city, state = columns
+    phone, has_phone = _shared_phone(prepared, (phone1, phone2), left, right)
+    (street_codes,), streets = prepared.coded(street)
+    street_levels = _similarity_levels(street_codes[left], street_codes[right], streets)
+    (city_codes,), cities = prepared.coded(city)
+    city_levels = _similarity_levels(city_codes[left], city_codes[right], cities)
+    postcodes, states = (
+        _sides(prepared, postcode, left, right),
+        _sides(prepared, state, left, right),
+    )
     # A street agrees only where the postcode and city do not say it is another town's.
-    elsewhere = (postcode == 1) | (city == 3)
-    same_street = (street >= 0) & (street <= 1) & ~elsewhere
-    levels = np.full(len(phone), 6, dtype=np.int8)
-    levels[state == 0] = 5
-    levels[(city >= 0) & (city <= 1)] = 4
-    levels[postcode == 0] = 3
+    elsewhere = (_present(*postcodes) & ~_same(*postcodes)) | (city_levels == 3)
+    same_street = (street_levels >= 0) & (street_levels <= 1) & ~elsewhere
+    levels = np.full(len(left), 6, dtype=np.int8)
+    levels[_same(*states)] = 5
+    levels[(city_levels >= 0) & (city_levels <= 1)] = 4
+    levels[_same(*postcodes)] = 3
     levels[same_street] = 2
-    levels[phone == 0] = 1
-    levels[(phone == 0) & same_street] = 0
-    present = (phone >= 0) | (street >= 0) | (postcode >= 0) | (city >= 0) | (state >= 0)
-    return _finish(levels, present)
+    levels[phone] = 1
+    levels[phone & same_street] = 0
+    present = (
+        has_phone
+        | (street_levels >= 0)
+        | _present(*postcodes)
+        | (city_levels >= 0)
+        | _present(*states)
+    )
+    levels[~present] = MISSING
+    return levels
 
 
-def _date_levels(a: list[Keys], b: list[Keys]) -> Levels:
-    date_a, year_a, swapped_a = a
-    date_b, year_b, _ = b
-    present = _present(date_a, date_b)
-    levels = np.full(len(date_a), 3, dtype=np.int8)
-    levels[_equal(year_a, year_b)] = 2
-    typo = (edit_distance(date_a, date_b) <= 1) | _equal(swapped_a, date_b)
-    levels[typo] = 1
-    levels[_equal(date_a, date_b)] = 0
-    return _finish(levels, present)
+def _date_levels(
+    prepared: Prepared, columns: tuple[str, ...], left: Indices, right: Indices
+) -> Levels:
+    date, year, swapped = columns
+    (dates, swaps), uniques = prepared.coded(date, swapped)
+    a, b = dates[left], dates[right]
+    levels = np.full(len(left), 3, dtype=np.int8)
+    levels[_same(*_sides(prepared, year, left, right))] = 2
+    differ, ka, kb, inverse = _distinct(a, b)
+    typo = np.zeros(len(left), dtype=bool)
+    typo[differ] = (edit_distance(uniques[ka], uniques[kb]) <= 1)[inverse]
+    levels[typo | _same(swaps[left], b)] = 1
+    levels[_same(a, b)] = 0
+    levels[~_present(a, b)] = MISSING
+    return levels
 
 
-def _identifier_levels(a: Keys, b: Keys) -> Levels:
-    present = _present(a, b)
-    levels = np.full(len(a), 2, dtype=np.int8)
-    levels[edit_distance(a, b) <= 1] = 1
-    levels[_equal(a, b)] = 0
-    return _finish(levels, present)
+def _identifier_levels(a: Codes, b: Codes, uniques: Keys) -> Levels:
+    levels = np.full(len(a), MISSING, dtype=np.int8)
+    differ, ka, kb, inverse = _distinct(a, b)
+    levels[differ] = np.where((edit_distance(uniques[ka], uniques[kb]) <= 1)[inverse], 1, 2)
+    levels[_same(a, b)] = 0
+    return levels
 
 
-def _exact_levels(a: Keys, b: Keys) -> Levels:
-    present = _present(a, b)
-    levels = np.where(_equal(a, b), 0, 1).astype(np.int8)
-    return _finish(levels, present)
+def _exact_levels(a: Codes, b: Codes) -> Levels:
+    levels = np.where(_same(a, b), 0, 1).astype(np.int8)
+    levels[~_present(a, b)] = MISSING
+    return levels
 
 
 COMPARISONS: Mapping[str, tuple[Comparison, tuple[str, ...]]] = {

@@ -14,10 +14,11 @@ from matching.dedupe.clustering import cluster_frame, cluster_labels
 from matching.dedupe.fields import Prepared, prepare, read_frame, record_ids
 from matching.dedupe.model import (
     DedupeModel,
+    comparison_levels,
     frequencies,
     oriented,
     probability,
-    score,
+    weigh,
     weight_of,
 )
 from matching.dedupe.result import DedupeResult
@@ -26,9 +27,6 @@ from matching.dedupe.threshold import Threshold, choose_threshold
 FLOOR = 0.01
 """Pairs below this match probability are never links, whatever threshold is chosen:
 they are dropped while scoring, so memory holds only pairs that could link."""
-
-CHUNK = 500_000
-"""Candidate pairs scored at a time: memory stays bounded however many there are."""
 
 
 def _threshold(value: object) -> float | None:
@@ -127,46 +125,34 @@ def _run(
     blocking = model or DedupeModel.default_for(prepared)
     pairs, reports = candidate_pairs(prepared, blocking.blocking, blocking.max_block_size)
     pairs = _across(pairs, n, side)
-    model = model or blocking.trained_on(prepared, pairs=pairs)
+    left, right = oriented(prepared, pairs // n, pairs % n)
+    levels = comparison_levels(blocking.comparisons, prepared, left, right)
+    model = model or blocking.trained_on(prepared, candidates=(left, right, levels))
+    if model.comparisons != blocking.comparisons:
+        levels = comparison_levels(model.comparisons, prepared, left, right)
     tf = frequencies(model, prepared)
     floor = weight_of(given if given is not None and given < FLOOR else FLOOR)
-    kept: list[pd.DataFrame] = []
-    weights: list[npt.NDArray[np.float64]] = []
-    for start in range(0, len(pairs), CHUNK):
-        chunk = pairs[start : start + CHUNK]
-        left, right = oriented(prepared, chunk // n, chunk % n)
-        total, levels = score(model, prepared, left, right, tf)
-        if side is not None:
-            # Scored the same way as one source; shown left source first.
-            swap = side[left]
-            left, right = np.where(swap, right, left), np.where(swap, left, right)
-        weights.append(total)
-        keep = np.ones(len(chunk), dtype=bool) if all_pairs else total >= floor
-        kept.append(
-            pd.DataFrame(
-                {
-                    "left_id": ids[left[keep]],
-                    "right_id": ids[right[keep]],
-                    "match_weight": total[keep],
-                    "match_probability": probability(total[keep]),
-                    **{name: level[keep] for name, level in levels.items()},
-                    "_left": left[keep],
-                    "_right": right[keep],
-                }
-            )
-        )
+    total = weigh(model, prepared, left, right, levels, tf)
+    if side is not None:
+        # Scored the same way as one source; shown left source first.
+        swap = side[left]
+        left, right = np.where(swap, right, left), np.where(swap, left, right)
+    keep = np.ones(len(left), dtype=bool) if all_pairs else total >= floor
+    scored = pd.DataFrame(
+        {
+            "left_id": ids[left[keep]],
+            "right_id": ids[right[keep]],
+            "match_weight": total[keep],
+            "match_probability": probability(total[keep]),
+            **{c.name: levels[keep, j] for j, c in enumerate(model.comparisons)},
+            "_left": left[keep],
+            "_right": right[keep],
+        }
+    )
     columns = ["left_id", "right_id", "match_weight", "match_probability"]
     columns += [c.name for c in model.comparisons]
-    scored = (
-        pd.concat(kept, ignore_index=True)
-        if kept
-        else pd.DataFrame({name: pd.Series(dtype=object) for name in [*columns, "_left", "_right"]})
-    )
-    everything = np.concatenate(weights) if weights else np.zeros(0)
     choice = (
-        Threshold(given, "given")
-        if given is not None
-        else choose_threshold(probability(everything))
+        Threshold(given, "given") if given is not None else choose_threshold(probability(total))
     )
     linked = scored[scored["match_probability"] >= choice.probability]
     if side is not None:
@@ -191,7 +177,7 @@ def _run(
         model=model,
         threshold=choice.probability,
         records=n,
-        candidates=len(pairs),
+        candidates=len(total),
         rules=reports,
         threshold_reason=choice.reason,
     )

@@ -25,6 +25,8 @@ from matching import normalize
 
 Keys = npt.NDArray[np.object_]
 """A column of normalised keys: ``str`` or ``None``."""
+Codes = npt.NDArray[np.int64]
+"""A column as integer codes of its distinct values, ``-1`` where missing."""
 
 KNOWN_FIELDS = (
     "firstname",
@@ -153,10 +155,30 @@ class Prepared:
     columns: Mapping[str, Keys]
     fields: tuple[str, ...]
     """The known fields the frame has."""
+    _coded: dict[tuple[str, ...], tuple[dict[str, Codes], Keys]] = attrs.field(
+        factory=dict, eq=False, repr=False
+    )
 
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    def coded(self, *names: str) -> tuple[list[Codes], Keys]:
+        """Columns ``names`` as integer codes (``-1`` where missing) of one set of
+        distinct values: equality and presence become integer comparisons, also across
+        the columns (a first name against a last name), and a similarity is computed
+        once per distinct pair of values."""
+        key = tuple(sorted(set(names)))
+        if key not in self._coded:
+            joint = np.concatenate([self.columns[name] for name in key])
+            codes, uniques = pd.factorize(joint, use_na_sentinel=True)
+            split = np.split(codes.astype(np.int64), len(key))
+            self._coded[key] = (
+                dict(zip(key, split, strict=True)),
+                np.asarray(uniques, dtype=object),
+            )
+        columns, uniques = self._coded[key]
+        return [columns[name] for name in names], uniques
 
     def has(self, name: str) -> bool:
         """Whether the prepared column ``name`` has any value."""

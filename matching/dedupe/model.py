@@ -19,12 +19,11 @@ from collections.abc import Mapping
 import attrs
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from lifecycle.errors import InvalidFieldError
 from matching.dedupe.blocking import DEFAULT_RULES, BlockingRule
 from matching.dedupe.comparisons import COMPARISONS, LEVELS, Comparison, Indices, Kind
-from matching.dedupe.fields import Keys, Prepared
+from matching.dedupe.fields import Codes, Prepared
 
 DEFAULT_M_U: Mapping[Kind, tuple[tuple[float, float], ...]] = {
     Kind.NAME: ((0.85, 0.01), (0.08, 0.01), (0.04, 0.05), (0.03, 0.93)),
@@ -138,33 +137,36 @@ class DedupeModel:
         return self.trained_on(load(data, id_column), seed=seed)
 
     def trained_on(
-        self, prepared: Prepared, *, seed: int = 0, pairs: npt.NDArray[np.int64] | None = None
+        self,
+        prepared: Prepared,
+        *,
+        seed: int = 0,
+        candidates: tuple[Indices, Indices, npt.NDArray[np.int8]] | None = None,
     ) -> DedupeModel:
-        """:meth:`train` on already prepared records; ``pairs`` (encoded as blocking
-        encodes them) replaces the candidate pairs EM runs over."""
+        """:meth:`train` on already prepared records; ``candidates`` (the pairs' left and
+        right records and their :func:`comparison_levels`) replaces blocking them."""
         from matching.dedupe.blocking import candidate_pairs
         from matching.dedupe.training import U_SAMPLE, fit_m, level_frequencies, random_pairs
 
         sample_left, sample_right = random_pairs(prepared.ids, U_SAMPLE, seed)
+        sample = comparison_levels(self.comparisons, prepared, sample_left, sample_right)
         u = {
             c.name: tuple(
-                float(v)
-                for v in level_frequencies(
-                    c.levels(prepared, sample_left, sample_right), np.asarray(DEFAULT_U[c.kind])
-                )
+                float(v) for v in level_frequencies(sample[:, j], np.asarray(DEFAULT_U[c.kind]))
             )
-            for c in self.comparisons
+            for j, c in enumerate(self.comparisons)
         }
-        if pairs is None:
+        if candidates is None:
             pairs, _ = candidate_pairs(prepared, self.blocking, self.max_block_size)
-        if not len(pairs) or not self.comparisons:
+            left, right = oriented(prepared, pairs // prepared.n, pairs % prepared.n)
+            levels = comparison_levels(self.comparisons, prepared, left, right)
+        else:
+            left, right, levels = candidates
+        if not len(left) or not self.comparisons:
             return attrs.evolve(
                 self, u=u, training=TrainingReport(len(sample_left), 0, 0, self.match_rate)
             )
         n = prepared.n
-        left, right = oriented(prepared, pairs // n, pairs % n)
-        memo: dict[tuple[str, str], npt.NDArray[np.int8]] = {}
-        levels = np.column_stack([c.levels(prepared, left, right, memo) for c in self.comparisons])
         tf = frequencies(self, prepared)
         names = np.zeros(len(left))
         for j, c in enumerate(self.comparisons):
@@ -185,7 +187,7 @@ class DedupeModel:
             m={c.name: tuple(float(v) for v in m[i]) for i, c in enumerate(self.comparisons)},
             u=u,
             match_rate=rate,
-            training=TrainingReport(len(sample_left), len(pairs), fit.patterns, rate),
+            training=TrainingReport(len(sample_left), len(left), fit.patterns, rate),
         )
 
     def prior_weight(self, others: int) -> float:
@@ -202,11 +204,15 @@ class DedupeModel:
         return np.append(np.log2(m / u), 0.0)
 
 
+CHUNK = 500_000
+"""Pairs compared at a time: the similarities' working memory stays bounded."""
+
 TF_PRIOR = 1_000.0
 """Records the average agreement counts for in a value's term frequency."""
 
-Frequencies = Mapping[str, pd.Series]
-"""Per comparison that weighs by term frequency: how many records hold each value."""
+Frequencies = Mapping[str, npt.NDArray[np.float64]]
+"""Per comparison that weighs by term frequency: how many records hold each value, by
+the value's code (:meth:`Prepared.coded` of the comparison's columns)."""
 
 
 def oriented(prepared: Prepared, left: Indices, right: Indices) -> tuple[Indices, Indices]:
@@ -217,29 +223,32 @@ def oriented(prepared: Prepared, left: Indices, right: Indices) -> tuple[Indices
 
 
 def frequencies(model: DedupeModel, prepared: Prepared) -> Frequencies:
-    """The value counts ``model``'s term-frequency comparisons use on ``prepared``."""
-    from matching.dedupe.training import TF_KINDS, value_counts
+    """The value counts ``model``'s term-frequency comparisons use on ``prepared``: a
+    person's two phones count once each."""
+    from matching.dedupe.training import TF_KINDS
 
     if not model.term_frequencies:
         return {}
-    return {
-        c.name: value_counts(prepared, c.columns if c.kind is Kind.PHONE else c.columns[:1])
-        for c in model.comparisons
-        if c.kind in TF_KINDS
-    }
+    counts = {}
+    for c in model.comparisons:
+        if c.kind in TF_KINDS:
+            codes, uniques = prepared.coded(*c.columns)
+            held = np.concatenate(codes if c.kind is Kind.PHONE else codes[:1])
+            counts[c.name] = np.bincount(held[held >= 0], minlength=len(uniques)).astype(float)
+    return counts
 
 
-def _agreed(comparison: Comparison, prepared: Prepared, left: Indices, right: Indices) -> Keys:
-    """The value each pair agreed on (the left record's; for phones, the phone they share)."""
-    first = prepared.columns[comparison.columns[0]][left]
+def _agreed(comparison: Comparison, prepared: Prepared, left: Indices, right: Indices) -> Codes:
+    """The code of the value each pair agreed on (the left record's; for phones, the
+    phone they share)."""
+    codes, _ = prepared.coded(*comparison.columns)
+    first = codes[0][left]
     if comparison.kind is not Kind.PHONE:
         return first
-    other = prepared.columns[comparison.columns[1]][left]
-    rights = [prepared.columns[c][right] for c in comparison.columns]
     shared = np.zeros(len(left), dtype=bool)
-    for column in rights:
-        shared |= np.asarray(first == column, dtype=bool) & np.asarray(first != None)  # noqa: E711
-    return np.where(shared, first, other)
+    for column in codes:
+        shared |= (first >= 0) & (first == column[right])
+    return np.where(shared, first, codes[1][left])
 
 
 def level_weights(
@@ -264,11 +273,39 @@ def level_weights(
             # never below the average: a common value is weaker evidence than the
             # average agreement, a rare one is not made stronger.
             average = model.u[comparison.name][0]
-            values = _agreed(comparison, prepared, left[exact], right[exact])
-            seen = pd.Series(values, dtype=object).map(counts).fillna(0.0).to_numpy(float)
+            seen = counts[_agreed(comparison, prepared, left[exact], right[exact])]
             share = np.maximum((seen + TF_PRIOR * average) / (prepared.n + TF_PRIOR), average)
             weight[exact] = np.log2(model.m[comparison.name][0] / share)
     return weight
+
+
+def comparison_levels(
+    comparisons: tuple[Comparison, ...], prepared: Prepared, left: Indices, right: Indices
+) -> npt.NDArray[np.int8]:
+    """Each pair's level on each comparison: one row per pair, one column per comparison,
+    computed :data:`CHUNK` pairs at a time."""
+    levels = np.empty((len(left), len(comparisons)), dtype=np.int8)
+    for start in range(0, len(left), CHUNK):
+        chunk = slice(start, start + CHUNK)
+        memo: dict[tuple[str, str], npt.NDArray[np.int8]] = {}
+        for j, comparison in enumerate(comparisons):
+            levels[chunk, j] = comparison.levels(prepared, left[chunk], right[chunk], memo)
+    return levels
+
+
+def weigh(
+    model: DedupeModel,
+    prepared: Prepared,
+    left: Indices,
+    right: Indices,
+    levels: npt.NDArray[np.int8],
+    tf: Frequencies,
+) -> npt.NDArray[np.float64]:
+    """Each pair's match weight from its ``levels`` (as :func:`comparison_levels` gives)."""
+    total = np.full(len(left), model.prior_weight(prepared.n - 1))
+    for j, comparison in enumerate(model.comparisons):
+        total += level_weights(model, comparison, prepared, left, right, levels[:, j], tf)
+    return total
 
 
 def score(
@@ -277,17 +314,10 @@ def score(
     left: Indices,
     right: Indices,
     tf: Frequencies,
-) -> tuple[npt.NDArray[np.float64], dict[str, npt.NDArray[np.int8]]]:
-    """Each pair's match weight, and its level on each comparison."""
-    total = np.full(len(left), model.prior_weight(prepared.n - 1))
-    levels = {}
-    memo: dict[tuple[str, str], npt.NDArray[np.int8]] = {}
-    for comparison in model.comparisons:
-        level = comparison.levels(prepared, left, right, memo)
-        weight = level_weights(model, comparison, prepared, left, right, level, tf)
-        total += weight
-        levels[comparison.name] = level
-    return total, levels
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int8]]:
+    """Each pair's match weight, and its levels (one column per comparison)."""
+    levels = comparison_levels(model.comparisons, prepared, left, right)
+    return weigh(model, prepared, left, right, levels, tf), levels
 
 
 def probability(weight: npt.NDArray[np.float64] | float) -> npt.NDArray[np.float64]:

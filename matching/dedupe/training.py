@@ -19,10 +19,8 @@ from collections.abc import Mapping
 import attrs
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from matching.dedupe.comparisons import Indices, Kind
-from matching.dedupe.fields import Prepared
 
 U_SAMPLE = 300_000
 """Random pairs drawn to estimate ``u``."""
@@ -197,10 +195,3 @@ def fit_m(
     if anchor.any() and is_name.any():
         m, _ = em(patterns[anchor], weights[anchor], m, u, prior, fixed=~is_name, learn_prior=False)
     return Fit(m, prior * (n - 1), len(patterns))
-
-
-def value_counts(prepared: Prepared, columns: tuple[str, ...]) -> pd.Series:
-    """How many records hold each value, over ``columns`` together (a person's two phones
-    count once each), indexed by value: mapping values through it is one hash lookup."""
-    values = pd.Series(np.concatenate([prepared.columns[c] for c in columns]), dtype=object)
-    return values.dropna().value_counts()
