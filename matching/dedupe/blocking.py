@@ -35,7 +35,6 @@ DEFAULT_RULES = (
     BlockingRule("phone", ("phone1",)),
     BlockingRule("mobile", ("phone2",)),
     BlockingRule("name", ("name_tokens",)),
-    BlockingRule("surname sound + initial", ("last_soundex", "first_initial")),
     BlockingRule("birthdate", ("birthdate",)),
     BlockingRule("postcode + surname sound", ("postcode", "last_soundex")),
     BlockingRule("postcode + first name", ("postcode", "first")),

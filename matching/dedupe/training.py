@@ -122,6 +122,28 @@ def em(
     return m, prior
 
 
+def _distinct_patterns(
+    levels: npt.NDArray[np.int8], extra: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The distinct rows of ``levels`` with ``extra`` as one more column, and how often
+    each occurs: each row packed into one integer (levels run from -1 to at most 14),
+    so that finding them is one sort of integers, not of rows."""
+    low = int(extra.min(initial=0))
+    span = int(extra.max(initial=0)) - low + 1
+    key = extra - low
+    for j in range(levels.shape[1]):
+        key = key * 16 + (levels[:, j].astype(np.int64) + 1)
+    if span * 16 ** levels.shape[1] >= 2**62:
+        rows, counts = np.unique(np.column_stack([levels, extra]), axis=0, return_counts=True)
+        return rows[:, :-1].astype(np.int8), rows[:, -1].astype(np.int64), counts
+    distinct, counts = np.unique(key, return_counts=True)
+    patterns = np.empty((len(distinct), levels.shape[1]), dtype=np.int8)
+    for j in reversed(range(levels.shape[1])):
+        patterns[:, j] = distinct % 16 - 1
+        distinct = distinct // 16
+    return patterns, distinct + low, counts
+
+
 @attrs.frozen
 class Fit:
     """What EM estimated: each comparison's ``m``, the match rate, and the distinct
@@ -169,10 +191,9 @@ def fit_m(
     """
     is_name = np.array([kind is Kind.NAME for kind in kinds])
     # The names' weight in quarter bits, as one more column of the patterns.
-    keyed = np.column_stack([levels, np.round(names * 4).astype(np.int64)])
-    patterns, counts = np.unique(keyed, axis=0, return_counts=True)
-    offsets = patterns[:, -1] / 4 * math.log(2)
-    patterns = patterns[:, :-1].astype(np.int8)
+    quarters = np.round(names * 4).astype(np.int64)
+    patterns, quarters, counts = _distinct_patterns(levels, quarters)
+    offsets = quarters / 4 * math.log(2)
     weights = counts.astype(np.float64)
     n = records
     named = np.all((patterns[:, is_name] >= 0) & (patterns[:, is_name] <= 1), axis=1)
