@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from matching.dedupe.arrays import distinct
 from matching.dedupe.fields import Prepared
 
 Pairs = npt.NDArray[np.int64]
@@ -83,7 +84,7 @@ def _block_pairs(
     sizes = np.diff(np.r_[starts, len(order)])
     generic = sorted_codes[starts[sizes > cap]]
     chunks = []
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= cap)]):
+    for size in distinct(sizes[(sizes >= 2) & (sizes <= cap)]):
         group_starts = starts[sizes == size]
         upper_i, upper_j = np.triu_indices(int(size), k=1)
         left = order[group_starts[:, None] + upper_i[None, :]].ravel()
@@ -122,5 +123,5 @@ def candidate_pairs(
             )
         )
         found.append(pairs)
-    union = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    union = distinct(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     return union, tuple(reports)

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from matching.dedupe.arrays import distinct, distinct_inverse
 from matching.dedupe.fields import Prepared
 from matching.dedupe.model import DedupeModel, Frequencies, score, weight_of
 
@@ -100,7 +101,7 @@ def cluster_labels(
     for k, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         if lowest[k] >= cut_weight and part[pair_left[lo]] >= next_part:
             continue
-        members = np.unique(np.r_[pair_left[lo:hi], pair_right[lo:hi]])
+        members = distinct(np.r_[pair_left[lo:hi], pair_right[lo:hi]])
         if lowest[k] >= cut_weight:
             groups = [members]
         else:
@@ -143,7 +144,7 @@ def _narrowed(
         nodes, usable, cut = pending.pop()
         strong = usable & (weights >= cut)
         sub = components(len(members), a[strong], b[strong])
-        for label in np.unique(sub[nodes]):
+        for label in distinct(sub[nodes]):
             group = nodes[sub[nodes] == label]
             if len(group) <= EXACT_LIMIT:
                 parts.append(members[group])
@@ -198,7 +199,7 @@ def cluster_frame(ids: npt.NDArray[np.object_], labels: Labels) -> pd.DataFrame:
     order = np.argsort(ids, kind="stable")
     rank = np.empty(len(ids), dtype=np.int64)
     rank[order] = np.arange(len(ids))
-    _, dense = np.unique(labels, return_inverse=True)
+    _, dense = distinct_inverse(labels)
     smallest = np.full(int(dense.max()) + 1 if len(dense) else 0, len(ids), dtype=np.int64)
     np.minimum.at(smallest, dense, rank)
     return pd.DataFrame(

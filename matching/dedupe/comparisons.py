@@ -19,6 +19,7 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
+from matching.dedupe.arrays import distinct_inverse
 from matching.dedupe.fields import Codes, Keys, Prepared
 
 Levels = npt.NDArray[np.int8]
@@ -181,8 +182,8 @@ def _distinct(
     distinct pair of values however many record pairs share it."""
     differ = (a >= 0) & (b >= 0) & (a != b)
     base = int(max(a.max(initial=0), b.max(initial=0))) + 1
-    distinct, inverse = np.unique(a[differ] * base + b[differ], return_inverse=True)
-    return differ, distinct // base, distinct % base, inverse
+    pairs, inverse = distinct_inverse(a[differ] * base + b[differ])
+    return differ, pairs // base, pairs % base, inverse
 
 
 def _present(a: Codes, b: Codes) -> npt.NDArray[np.bool_]:
