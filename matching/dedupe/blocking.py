@@ -14,13 +14,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from lifecycle.errors import InvalidFieldError
 from matching.dedupe.arrays import distinct
-from matching.dedupe.fields import Prepared
+from matching.dedupe.fields import Codes, Keys, Prepared
 
 Pairs = npt.NDArray[np.int64]
 """Candidate pairs encoded ``i * n + j`` with ``i < j`` (row positions)."""
-
-SEPARATOR = "\x1f"
 
 
 @attrs.frozen
@@ -57,18 +56,33 @@ class RuleReport:
     largest_generic: tuple[str, int] | None
 
 
-def rule_keys(prepared: Prepared, rule: BlockingRule) -> npt.NDArray[np.object_]:
-    """Each record's key under ``rule``; ``None`` where one of its columns is missing."""
-    columns = [prepared.columns[c] for c in rule.columns]
-    if len(columns) == 1:
-        return columns[0]
-    return np.array(
-        [
-            None if any(v is None for v in values) else SEPARATOR.join(values)
-            for values in zip(*columns, strict=True)
-        ],
-        dtype=object,
-    )
+def rule_codes(prepared: Prepared, rule: BlockingRule) -> tuple[Codes, list[Keys]]:
+    """Each record's key under ``rule`` as one integer (``-1`` where one of its columns
+    is missing), built from the columns' codes, and the columns' distinct values (from
+    which :func:`key_text` reads a key back)."""
+    combined = np.zeros(prepared.n, dtype=np.int64)
+    missing = np.zeros(prepared.n, dtype=bool)
+    values = []
+    for column in rule.columns:
+        (codes,), uniques = prepared.coded(column)
+        if int(combined.max(initial=0)) * (len(uniques) + 1) >= 2**62:
+            raise InvalidFieldError(
+                "blocking", "rules of columns whose keys fit in 62 bits", rule.name
+            )
+        combined = combined * (len(uniques) + 1) + codes
+        missing |= codes < 0
+        values.append(uniques)
+    combined[missing] = -1
+    return combined, values
+
+
+def key_text(key: int, rule: BlockingRule, values: list[Keys]) -> str:
+    """A key of :func:`rule_codes` as people read it: its columns' values joined by +."""
+    parts = []
+    for uniques in reversed(values):
+        key, code = divmod(key, len(uniques) + 1)
+        parts.append(str(uniques[code]))
+    return " + ".join(reversed(parts))
 
 
 def _block_pairs(
@@ -105,14 +119,15 @@ def candidate_pairs(
     for rule in rules:
         if not all(prepared.has(c) for c in rule.columns):
             continue
-        keys = rule_keys(prepared, rule)
+        keys, values = rule_codes(prepared, rule)
         codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+        codes[keys < 0] = -1
         pairs, generic = _block_pairs(codes.astype(np.int64), n, max_block_size)
         counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
         largest = None
         if len(generic):
             biggest = int(generic[np.argmax(counts[generic])])
-            largest = (str(uniques[biggest]).replace(SEPARATOR, " + "), int(counts[biggest]))
+            largest = (key_text(int(uniques[biggest]), rule, values), int(counts[biggest]))
         reports.append(
             RuleReport(
                 rule.name,
