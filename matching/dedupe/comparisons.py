@@ -36,7 +36,9 @@ class Kind(enum.Enum):
     TEXT = "text"
     """Free text (a street, a city, a company): exact, >= 0.92, >= 0.80, different."""
     EMAIL = "email"
-    """Exact, the same mailbox (Gmail dots and ``+tags``), the same user name, different."""
+    """Exact, the same mailbox (Gmail dots and ``+tags``), or different. The same user
+    name at two domains is no level of its own: ``jason.graham@`` is what every Jason
+    Graham writes, so it says no more than the names already do."""
     PHONE = "phone"
     """A phone of one equal to a phone of the other (E.164), or different."""
     DATE = "date"
@@ -46,17 +48,17 @@ class Kind(enum.Enum):
     EXACT = "exact"
     """Exact, or different (a postcode, a state)."""
     PLACE = "place"
-    """Where a record can be reached, as one piece of evidence: a shared phone and
-    street, a shared phone, the same street, postcode, city or state, or none of them.
-    Colleagues share an office's phone and address and relatives a home's, so these
-    fields agree together between different people: counted one by one, they would
-    count one shared place five times."""
+    """Where a record works or lives, as one piece of evidence: a shared phone and
+    street, a shared phone, the same street, company, postcode, city or state, or none
+    of them. Colleagues share a company and its office's phone and address, relatives a
+    home's, so these fields agree together between different people: counted one by
+    one, they would count one shared place six times."""
 
 
 LEVELS: Mapping[Kind, tuple[str, ...]] = {
     Kind.NAME: ("exact", "close", "similar", "different"),
     Kind.TEXT: ("exact", "close", "similar", "different"),
-    Kind.EMAIL: ("exact", "same mailbox", "same user", "different"),
+    Kind.EMAIL: ("exact", "same mailbox", "different"),
     Kind.PHONE: ("exact", "different"),
     Kind.DATE: ("exact", "typo", "same year", "different"),
     Kind.IDENTIFIER: ("exact", "typo", "different"),
@@ -65,6 +67,7 @@ LEVELS: Mapping[Kind, tuple[str, ...]] = {
         "phone and street",
         "phone",
         "street",
+        "company",
         "postcode",
         "city",
         "state",
@@ -218,9 +221,8 @@ def _name_levels(straight: Levels, other: Levels, crossed: Levels, crossed_other
     return np.where(better, weaker, straight).astype(np.int8)
 
 
-def _email_levels(email: Sides, canonical: Sides, user: Sides) -> Levels:
-    levels = np.full(len(email[0]), 3, dtype=np.int8)
-    levels[_same(*user)] = 2
+def _email_levels(email: Sides, canonical: Sides) -> Levels:
+    levels = np.full(len(email[0]), 2, dtype=np.int8)
     levels[_same(*canonical)] = 1
     levels[_same(*email)] = 0
     levels[~_present(*email)] = MISSING
@@ -255,7 +257,7 @@ def _phone_levels(
 def _place_levels(
     prepared: Prepared, columns: tuple[str, ...], left: Indices, right: Indices
 ) -> Levels:
-    phone1, phone2, street, postcode, city, state = columns
+    phone1, phone2, street, postcode, city, state, company = columns
     phone, has_phone = _shared_phone(prepared, (phone1, phone2), left, right)
     (street_codes,), streets = prepared.coded(street)
     street_levels = _similarity_levels(street_codes[left], street_codes[right], streets)
@@ -265,13 +267,16 @@ def _place_levels(
         _sides(prepared, postcode, left, right),
         _sides(prepared, state, left, right),
     )
+    (company_codes,), companies = prepared.coded(company)
+    company_levels = _similarity_levels(company_codes[left], company_codes[right], companies)
     # A street agrees only where the postcode and city do not say it is another town's.
     elsewhere = (_present(*postcodes) & ~_same(*postcodes)) | (city_levels == 3)
     same_street = (street_levels >= 0) & (street_levels <= 1) & ~elsewhere
-    levels = np.full(len(left), 6, dtype=np.int8)
-    levels[_same(*states)] = 5
-    levels[(city_levels >= 0) & (city_levels <= 1)] = 4
-    levels[_same(*postcodes)] = 3
+    levels = np.full(len(left), 7, dtype=np.int8)
+    levels[_same(*states)] = 6
+    levels[(city_levels >= 0) & (city_levels <= 1)] = 5
+    levels[_same(*postcodes)] = 4
+    levels[(company_levels >= 0) & (company_levels <= 1)] = 3
     levels[same_street] = 2
     levels[phone] = 1
     levels[phone & same_street] = 0
@@ -281,6 +286,7 @@ def _place_levels(
         | _present(*postcodes)
         | (city_levels >= 0)
         | _present(*states)
+        | (company_levels >= 0)
     )
     levels[~present] = MISSING
     return levels
@@ -323,14 +329,14 @@ COMPARISONS: Mapping[str, tuple[Comparison, tuple[str, ...]]] = {
         (Comparison("firstname", Kind.NAME, ("first", "last")), ("firstname", "fullname")),
         (Comparison("lastname", Kind.NAME, ("last", "first")), ("lastname", "fullname")),
         (
-            Comparison("email", Kind.EMAIL, ("email", "email_canonical", "email_user")),
+            Comparison("email", Kind.EMAIL, ("email", "email_canonical")),
             ("emailaddress1",),
         ),
         (
             Comparison(
                 "place",
                 Kind.PLACE,
-                ("phone1", "phone2", "address", "postcode", "city", "state"),
+                ("phone1", "phone2", "address", "postcode", "city", "state", "company"),
             ),
             (
                 "telephone1",
@@ -339,9 +345,9 @@ COMPARISONS: Mapping[str, tuple[Comparison, tuple[str, ...]]] = {
                 "address1_postalcode",
                 "address1_city",
                 "address1_stateorprovince",
+                "companyname",
             ),
         ),
-        (Comparison("company", Kind.TEXT, ("company",)), ("companyname",)),
         (Comparison("address2", Kind.TEXT, ("address2",)), ("address1_line2",)),
         (
             Comparison("birthdate", Kind.DATE, ("birthdate", "birth_year", "birthdate_swapped")),

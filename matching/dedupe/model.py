@@ -28,7 +28,7 @@ from matching.dedupe.fields import Codes, Prepared
 DEFAULT_M_U: Mapping[Kind, tuple[tuple[float, float], ...]] = {
     Kind.NAME: ((0.85, 0.01), (0.08, 0.01), (0.04, 0.05), (0.03, 0.93)),
     Kind.TEXT: ((0.80, 0.01), (0.10, 0.01), (0.04, 0.04), (0.06, 0.94)),
-    Kind.EMAIL: ((0.70, 0.0005), (0.10, 0.0001), (0.05, 0.001), (0.15, 0.9984)),
+    Kind.EMAIL: ((0.70, 0.0005), (0.10, 0.0001), (0.20, 0.9994)),
     Kind.PHONE: ((0.70, 0.002), (0.30, 0.998)),
     Kind.DATE: ((0.85, 0.003), (0.12, 0.02), (0.02, 0.05), (0.01, 0.927)),
     Kind.IDENTIFIER: ((0.85, 0.0001), (0.10, 0.001), (0.05, 0.9989)),
@@ -36,11 +36,12 @@ DEFAULT_M_U: Mapping[Kind, tuple[tuple[float, float], ...]] = {
     Kind.PLACE: (
         (0.40, 0.00001),
         (0.15, 0.0001),
-        (0.20, 0.0002),
-        (0.10, 0.001),
-        (0.06, 0.02),
+        (0.15, 0.0002),
+        (0.08, 0.0005),
+        (0.08, 0.001),
+        (0.05, 0.02),
         (0.03, 0.05),
-        (0.06, 0.92869),
+        (0.06, 0.92819),
     ),
 }
 """Default ``(m, u)`` of each level of each kind of comparison, strongest agreement first."""
