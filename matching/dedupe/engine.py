@@ -21,6 +21,7 @@ from matching.dedupe.model import (
     weigh,
     weight_of,
 )
+from matching.dedupe.progress import Progress, reporter
 from matching.dedupe.result import DedupeResult
 from matching.dedupe.threshold import Threshold, choose_threshold
 
@@ -54,6 +55,7 @@ def find_duplicates(
     id_column: str | None = None,
     threshold: float | None = None,
     all_pairs: bool = False,
+    progress: bool | Progress = False,
 ) -> DedupeResult:
     """Which records of ``data`` are the same person.
 
@@ -63,11 +65,15 @@ def find_duplicates(
     a ``model``, the default one is trained on ``data`` itself (no labels). Pairs at or
     above ``threshold`` (a match probability; chosen by the model when not given) link,
     and the records they link form clusters; ``all_pairs`` keeps every scored candidate
-    pair in the result. Bad input raises a typed error and nothing is computed."""
+    pair in the result; ``progress`` reports each phase (see :mod:`.progress`). Bad input
+    raises a typed error and nothing is computed."""
     given = _threshold(threshold)
     _check_model(model)
+    report = reporter(progress)
+    report("reading", 0, 1)
     prepared = load(data, id_column)
-    return _run(prepared, model, given, all_pairs, side=None)
+    report("reading", prepared.n, prepared.n)
+    return _run(prepared, model, given, all_pairs, side=None, report=report)
 
 
 def find_matches(
@@ -78,6 +84,7 @@ def find_matches(
     id_column: str | None = None,
     threshold: float | None = None,
     all_pairs: bool = False,
+    progress: bool | Progress = False,
 ) -> DedupeResult:
     """Which records of ``right`` are the same person as each record of ``left``: leads
     against contacts, or two exports of one CRM.
@@ -88,6 +95,8 @@ def find_matches(
     must be distinct across both sources; ``id_column`` names the id column of both."""
     given = _threshold(threshold)
     _check_model(model)
+    report = reporter(progress)
+    report("reading", 0, 1)
     frames = []
     for name, data in (("left", left), ("right", right)):
         frame = read_frame(data)
@@ -102,7 +111,8 @@ def find_matches(
     frame = pd.concat(frames, ignore_index=True, sort=False)
     prepared = prepare(frame, np.concatenate([left_ids, right_ids]))
     side = np.r_[np.zeros(len(left_ids), dtype=bool), np.ones(len(right_ids), dtype=bool)]
-    return _run(prepared, model, given, all_pairs, side=side)
+    report("reading", prepared.n, prepared.n)
+    return _run(prepared, model, given, all_pairs, side=side, report=report)
 
 
 def _check_model(model: object) -> None:
@@ -117,22 +127,39 @@ def _run(
     all_pairs: bool,
     *,
     side: npt.NDArray[np.bool_] | None,
+    report: Progress,
 ) -> DedupeResult:
     """Block, score, choose the threshold, link and cluster; ``side`` marks the right
     source's records when linking two sources (only pairs across them count)."""
     ids = prepared.ids
     n = prepared.n
     blocking = model or DedupeModel.default_for(prepared)
+    report("blocking", 0, len(blocking.blocking))
     pairs, reports = candidate_pairs(prepared, blocking.blocking, blocking.max_block_size)
+    report("blocking", len(blocking.blocking), len(blocking.blocking))
     pairs = _across(pairs, n, side)
     left, right = oriented(prepared, pairs // n, pairs % n)
-    levels = comparison_levels(blocking.comparisons, prepared, left, right)
-    model = model or blocking.trained_on(prepared, candidates=(left, right, levels))
+    report("comparing", 0, len(left))
+    levels = comparison_levels(
+        blocking.comparisons,
+        prepared,
+        left,
+        right,
+        lambda done: report("comparing", done, len(left)),
+    )
+    if not len(left):
+        report("comparing", 0, 0)
+    if model is None:
+        report("training", 0, len(left))
+        model = blocking.trained_on(prepared, candidates=(left, right, levels))
+        report("training", len(left), len(left))
     if model.comparisons != blocking.comparisons:
         levels = comparison_levels(model.comparisons, prepared, left, right)
     tf = frequencies(model, prepared)
     floor = weight_of(given if given is not None and given < FLOOR else FLOOR)
+    report("scoring", 0, len(left))
     total = weigh(model, prepared, left, right, levels, tf)
+    report("scoring", len(left), len(left))
     if side is not None:
         # Scored the same way as one source; shown left source first.
         swap = side[left]
@@ -158,6 +185,7 @@ def _run(
     if side is not None:
         best = linked.groupby("_left")["match_weight"].transform("max")
         linked = linked[linked["match_weight"] >= best]
+    report("clustering", 0, len(linked))
     labels = cluster_labels(
         model,
         prepared,
@@ -167,6 +195,7 @@ def _run(
         linked["match_weight"].to_numpy(dtype=np.float64),
         weight_of(choice.probability),
     )
+    report("clustering", len(linked), len(linked))
     shown = scored if all_pairs else linked
     result_pairs = (
         shown[columns].sort_values(["left_id", "right_id"], kind="stable").reset_index(drop=True)

@@ -22,6 +22,8 @@ import pandas as pd
 
 from lifecycle.errors import FieldTypeError, InvalidFieldError
 from matching import normalize
+from matching.dedupe.emails import emails
+from matching.dedupe.phones import phones
 
 Keys = npt.NDArray[np.object_]
 """A column of normalised keys: ``str`` or ``None``."""
@@ -132,8 +134,42 @@ def _date(value: object) -> str | None:
     return digits if len(digits) == 8 and digits[:2] in ("18", "19", "20") else None
 
 
-def _local_part(email: str | None) -> str | None:
-    return None if email is None else email.partition("@")[0] or None
+def derived(function: Callable[..., str | None], *columns: Keys) -> Keys:
+    """``function`` of each row's values of ``columns``, computed once per distinct
+    combination of them; ``None`` where any of them is missing."""
+    combined = np.zeros(len(columns[0]), dtype=np.int64)
+    missing = np.zeros(len(columns[0]), dtype=bool)
+    uniques = []
+    for column in columns:
+        codes, values = pd.factorize(column, use_na_sentinel=True)
+        combined = combined * (len(values) + 1) + codes
+        missing |= codes < 0
+        uniques.append(np.asarray(values, dtype=object))
+    combined[missing] = -1
+    keys, distinct = pd.factorize(combined)
+    out = np.empty(len(distinct), dtype=object)
+    for i, key in enumerate(distinct.tolist()):
+        if key < 0:
+            out[i] = None
+            continue
+        parts = []
+        for values in reversed(uniques):
+            key, code = divmod(key, len(values) + 1)
+            parts.append(values[code])
+        out[i] = function(*reversed(parts))
+    return np.asarray(out[keys], dtype=object)
+
+
+def _tokens(first: str, last: str) -> str:
+    return " ".join(sorted(f"{first} {last}".split()))
+
+
+def _swapped(date: str) -> str:
+    return date[:4] + date[6:] + date[4:6]
+
+
+def _year(date: str) -> str:
+    return date[:4]
 
 
 def _soundex(value: str | None) -> str | None:
@@ -210,17 +246,15 @@ def prepare(frame: pd.DataFrame, ids: npt.NDArray[np.object_]) -> Prepared:
             words = str(whole[i]).split()
             if len(words) >= 2:
                 first[i], last[i] = words[0], " ".join(words[1:])
-    email = map_values(get("emailaddress1"), n, normalize.email)
-    canonical = map_values(get("emailaddress1"), n, normalize.email_canonical)
+    email, canonical = emails(get("emailaddress1"), n)
     columns: dict[str, Keys] = {
         "first": first,
         "last": last,
         "email": email,
         "email_canonical": canonical,
-        "email_user": np.array([_local_part(e) for e in canonical], dtype=object),
-        "email2_canonical": map_values(get("emailaddress2"), n, normalize.email_canonical),
-        "phone1": map_values(get("telephone1"), n, normalize.phone),
-        "phone2": map_values(get("mobilephone"), n, normalize.phone),
+        "email2_canonical": emails(get("emailaddress2"), n)[1],
+        "phone1": phones(get("telephone1"), n),
+        "phone2": phones(get("mobilephone"), n),
         "company": map_values(get("companyname"), n, normalize.company),
         "address": map_values(get("address1_line1"), n, normalize.text),
         "address2": map_values(get("address1_line2"), n, normalize.text),
@@ -230,23 +264,9 @@ def prepare(frame: pd.DataFrame, ids: npt.NDArray[np.object_]) -> Prepared:
         "birthdate": map_values(get("birthdate"), n, _date),
         "governmentid": map_values(get("governmentid"), n, _code),
     }
-    columns["last_soundex"] = np.array([_soundex(v) for v in last], dtype=object)
-    columns["first_initial"] = np.array([None if v is None else v[0] for v in first], dtype=object)
-    columns["name_tokens"] = np.array(
-        [
-            None if f is None or s is None else " ".join(sorted(f"{f} {s}".split()))
-            for f, s in zip(first, last, strict=True)
-        ],
-        dtype=object,
-    )
-    columns["name_sounds"] = np.array(
-        [_sounds(f, s) for f, s in zip(first, last, strict=True)], dtype=object
-    )
-    columns["birthdate_swapped"] = np.array(
-        [None if d is None else d[:4] + d[6:] + d[4:6] for d in columns["birthdate"]],
-        dtype=object,
-    )
-    columns["birth_year"] = np.array(
-        [None if d is None else d[:4] for d in columns["birthdate"]], dtype=object
-    )
+    columns["last_soundex"] = derived(_soundex, last)
+    columns["name_tokens"] = derived(_tokens, first, last)
+    columns["name_sounds"] = derived(_sounds, first, last)
+    columns["birthdate_swapped"] = derived(_swapped, columns["birthdate"])
+    columns["birth_year"] = derived(_year, columns["birthdate"])
     return Prepared(ids, columns, fields)

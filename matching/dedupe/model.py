@@ -14,7 +14,7 @@ each level occurs in CRM and census-like data.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import attrs
 import numpy as np
@@ -281,16 +281,23 @@ def level_weights(
 
 
 def comparison_levels(
-    comparisons: tuple[Comparison, ...], prepared: Prepared, left: Indices, right: Indices
+    comparisons: tuple[Comparison, ...],
+    prepared: Prepared,
+    left: Indices,
+    right: Indices,
+    done: Callable[[int], None] | None = None,
 ) -> npt.NDArray[np.int8]:
     """Each pair's level on each comparison: one row per pair, one column per comparison,
-    computed :data:`CHUNK` pairs at a time."""
+    computed :data:`CHUNK` pairs at a time (``done`` is told how many pairs are done
+    after each)."""
     levels = np.empty((len(left), len(comparisons)), dtype=np.int8)
     for start in range(0, len(left), CHUNK):
         chunk = slice(start, start + CHUNK)
         memo: dict[tuple[str, str], npt.NDArray[np.int8]] = {}
         for j, comparison in enumerate(comparisons):
             levels[chunk, j] = comparison.levels(prepared, left[chunk], right[chunk], memo)
+        if done is not None:
+            done(min(start + CHUNK, len(left)))
     return levels
 
 

@@ -476,3 +476,34 @@ def test_training_learns_people_not_households_or_offices() -> None:
     found, hits = pairs(together.groupby("c")), pairs(together.groupby(["c", "p"]))
     assert hits / found >= 0.95
     assert hits / pairs(together.groupby("p")) >= 0.95
+
+
+def test_progress_reports_every_phase_in_order() -> None:
+    seen: list[tuple[str, int, int]] = []
+    find_duplicates(febrl(load_febrl1()), progress=lambda *event: seen.append(event))
+    from matching.dedupe.progress import PHASES
+
+    phases = list(dict.fromkeys(phase for phase, _, _ in seen))
+    assert phases == list(PHASES)
+    for phase in PHASES:
+        events = [(done, total) for p, done, total in seen if p == phase]
+        assert events[0][0] == 0
+        assert events[-1][0] == events[-1][1]
+
+
+def test_progress_true_writes_a_line_a_phase(capsys: pytest.CaptureFixture[str]) -> None:
+    find_duplicates(PEOPLE, progress=True)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "reading",
+        "blocking",
+        "comparing",
+        "training",
+        "scoring",
+        "clustering",
+    ]
+
+
+def test_progress_must_be_a_flag_or_a_callable() -> None:
+    with pytest.raises(FieldTypeError, match="'progress'"):
+        find_duplicates(PEOPLE, progress="yes")  # type: ignore[arg-type]
