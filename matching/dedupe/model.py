@@ -181,8 +181,10 @@ class DedupeModel:
             [np.asarray(u[c.name]) for c in self.comparisons],
             records=n,
             rate=self.match_rate,
+            present=[float((sample[:, j] >= 0).mean()) for j in range(len(self.comparisons))],
         )
         m, rate = fit.m, fit.rate
+        u = {c.name: tuple(float(v) for v in fit.u[j]) for j, c in enumerate(self.comparisons)}
         return attrs.evolve(
             self,
             m={c.name: tuple(float(v) for v in m[i]) for i, c in enumerate(self.comparisons)},

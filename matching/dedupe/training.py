@@ -150,6 +150,7 @@ class Fit:
     level patterns it ran over."""
 
     m: list[npt.NDArray[np.float64]]
+    u: list[npt.NDArray[np.float64]]
     rate: float
     patterns: int
 
@@ -168,6 +169,7 @@ def fit_m(
     *,
     records: int,
     rate: float,
+    present: list[float],
 ) -> Fit:
     """``m`` of every comparison and the match rate, by EM over candidate pairs with
     ``levels`` (one column per comparison of ``kinds``), ``names`` being each pair's
@@ -188,6 +190,11 @@ def fit_m(
     2. Among the pairs agreeing on a mailbox or a government id (:data:`ANCHORS`),
        which different people almost never share, ``m`` of the names, everything else
        fixed.
+
+    Then ``u`` is checked against the candidates themselves (:func:`_candidate_u`) and,
+    where the random pairs saw too few agreements to measure it, raised and the two
+    passes run again. ``present`` is each comparison's share of random pairs where both
+    values are present.
     """
     is_name = np.array([kind is Kind.NAME for kind in kinds])
     # The names' weight in quarter bits, as one more column of the patterns.
@@ -196,23 +203,63 @@ def fit_m(
     offsets = quarters / 4 * math.log(2)
     weights = counts.astype(np.float64)
     n = records
+    total = n * (n - 1) / 2
     named = np.all((patterns[:, is_name] >= 0) & (patterns[:, is_name] <= 1), axis=1)
     agree = float(np.prod([m0[j][:2].sum() for j in np.flatnonzero(is_name)]))
-    start = min(rate / max(n - 1, 1), 0.5)
-    m, prior = em(
-        patterns[named],
-        weights[named],
-        m0,
-        u,
-        start,
-        fixed=is_name,
-        offsets=offsets[named],
-        population=n * (n - 1) / 2 * agree,
-    )
     anchor = np.zeros(len(patterns), dtype=bool)
     for j, kind in enumerate(kinds):
         if kind in ANCHORS:
             anchor |= (patterns[:, j] >= 0) & (patterns[:, j] <= ANCHORS[kind])
-    if anchor.any() and is_name.any():
-        m, _ = em(patterns[anchor], weights[anchor], m, u, prior, fixed=~is_name, learn_prior=False)
-    return Fit(m, prior * (n - 1), len(patterns))
+    prior = min(rate / max(n - 1, 1), 0.5)
+    m = m0
+    for _ in range(2):
+        m, prior = em(
+            patterns[named],
+            weights[named],
+            m0,
+            u,
+            prior,
+            fixed=is_name,
+            offsets=offsets[named],
+            population=total * agree,
+        )
+        if anchor.any() and is_name.any():
+            m, _ = em(
+                patterns[anchor], weights[anchor], m, u, prior, fixed=~is_name, learn_prior=False
+            )
+        u = _candidate_u(patterns, weights, offsets, is_name, m, u, prior, total, present)
+    return Fit(m, u, prior * (n - 1), len(patterns))
+
+
+def _candidate_u(
+    patterns: npt.NDArray[np.int8],
+    counts: npt.NDArray[np.float64],
+    offsets: npt.NDArray[np.float64],
+    is_name: npt.NDArray[np.bool_],
+    m: list[npt.NDArray[np.float64]],
+    u: list[npt.NDArray[np.float64]],
+    prior: float,
+    total: float,
+    present: list[float],
+) -> list[npt.NDArray[np.float64]]:
+    """``u`` raised where the candidates hold more non-matches at a level than ``u``
+    allows. Random pairs measure a rare agreement badly (300,000 of them hold no two
+    records of one household at a million records), but every pair that shares a phone
+    or a street is a candidate: the candidates not thought to be matches, out of all
+    pairs, bound ``u`` from below. The last ("different") level takes what is left."""
+    odds = np.full(len(patterns), math.log(prior / (1 - prior))) + offsets
+    for j in map(int, np.flatnonzero(~is_name)):
+        level = patterns[:, j]
+        seen = level >= 0
+        odds[seen] += np.log(m[j][level[seen]]) - np.log(u[j][level[seen]])
+    apart = counts / (1.0 + np.exp(np.clip(odds, -700, 700)))
+    raised = []
+    for j, row in enumerate(u):
+        level = patterns[:, j]
+        seen = level >= 0
+        tally = np.bincount(level[seen], weights=apart[seen], minlength=len(row))
+        bound = tally / max(total * present[j], 1.0)
+        new = np.maximum(row, bound)
+        new[-1] = max(1.0 - new[:-1].sum(), row[-1] / 2)
+        raised.append(new / new.sum())
+    return raised
