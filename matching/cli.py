@@ -1,4 +1,5 @@
-"""The ``leadflow`` command line: ``diagram``, ``demo``, ``db`` and ``submit``.
+"""The ``leadflow`` command line: ``diagram``, ``demo``, ``db``, ``submit`` and ``dedupe``
+(in :mod:`matching.cli_dedupe`).
 
 Errors leadflow raises (:class:`~lifecycle.errors.LeadflowError`) are shown as one
 line, ``Error: <message>``, with exit code 1; usage errors exit with code 2.
@@ -20,6 +21,7 @@ from lifecycle.decisions import cite
 from lifecycle.definitions import MACHINES
 from lifecycle.diagram import EXTENSIONS, FORMATS, export
 from lifecycle.errors import LeadflowError
+from matching.cli_dedupe import dedupe
 
 if TYPE_CHECKING:
     from matching.handler import SubmissionHandler
@@ -55,6 +57,9 @@ def _one_line(err: LeadflowError) -> str:
 @click.version_option(package_name="leadflow", prog_name="leadflow")
 def cli() -> None:
     """leadflow keeps a CRM's leads and contacts honest."""
+
+
+cli.add_command(dedupe)
 
 
 def _write(path: Path, content: str | bytes) -> None:

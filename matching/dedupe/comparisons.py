@@ -16,10 +16,10 @@ from collections.abc import Mapping
 import attrs
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
-from matching.dedupe.arrays import distinct_inverse
 from matching.dedupe.fields import Codes, Keys, Prepared
 
 Levels = npt.NDArray[np.int8]
@@ -109,18 +109,24 @@ class Comparison:
             (first_codes, last_codes), uniques = prepared.coded(first, last)
             by_name = {first: first_codes, last: last_codes}
 
-            def similar(a: str, b: str) -> Levels:
+            def similar(a: str, b: str, where: npt.NDArray[np.bool_] | None = None) -> Levels:
                 if (a, b) not in shared:
-                    shared[(a, b)] = _similarity_levels(
-                        by_name[a][left], by_name[b][right], uniques
-                    )
+                    if where is None:
+                        found = _similarity_levels(by_name[a][left], by_name[b][right], uniques)
+                    else:
+                        # Only where it can matter; elsewhere "different" changes nothing.
+                        found = np.full(len(left), 3, dtype=np.int8)
+                        found[where] = _similarity_levels(
+                            by_name[a][left[where]], by_name[b][right[where]], uniques
+                        )
+                    shared[(a, b)] = found
                 return shared[(a, b)]
 
+            straight, other = similar(first, first), similar(last, last)
+            # Names read crossed only when they do not already agree exactly as written.
+            loose = (straight != 0) | (other != 0)
             return _name_levels(
-                similar(first, first),
-                similar(last, last),
-                similar(first, last),
-                similar(last, first),
+                straight, other, similar(first, last, loose), similar(last, first, loose)
             )
         if self.kind is Kind.TEXT:
             (codes,), uniques = prepared.coded(self.columns[0])
@@ -168,6 +174,22 @@ def jaro_winkler(a: Keys, b: Keys) -> npt.NDArray[np.float64]:
     )
 
 
+def _jaro_winkler(a: Keys, b: Keys) -> npt.NDArray[np.float64]:
+    """Jaro-Winkler similarity of each pair of present values (``str`` on both sides)."""
+    if not len(a):
+        return np.zeros(0)
+    return np.asarray(
+        process.cpdist(
+            a.tolist(),
+            b.tolist(),
+            scorer=JaroWinkler.normalized_similarity,
+            dtype=np.float64,
+            workers=-1,
+        ),
+        dtype=np.float64,
+    )
+
+
 def edit_distance(a: Keys, b: Keys) -> npt.NDArray[np.int64]:
     """Levenshtein distance of each pair."""
     if not len(a):
@@ -182,10 +204,15 @@ def _distinct(
 ) -> tuple[npt.NDArray[np.bool_], Codes, Codes, npt.NDArray[np.intp]]:
     """Where both values are present and differ, and the distinct ``(a, b)`` code pairs
     there with the index of each pair's distinct pair: a similarity is computed once per
-    distinct pair of values however many record pairs share it."""
+    distinct pair of values however many record pairs share it. When there are too many
+    distinct values for pairs to repeat much (streets, surnames), finding the distinct
+    pairs would cost more than it saves, and every pair stands for itself."""
     differ = (a >= 0) & (b >= 0) & (a != b)
     base = int(max(a.max(initial=0), b.max(initial=0))) + 1
-    pairs, inverse = distinct_inverse(a[differ] * base + b[differ])
+    left, right = a[differ], b[differ]
+    if base * base > 4 * len(left):
+        return differ, left, right, np.arange(len(left), dtype=np.intp)
+    inverse, pairs = pd.factorize(left * base + right)
     return differ, pairs // base, pairs % base, inverse
 
 
@@ -200,7 +227,7 @@ def _same(a: Codes, b: Codes) -> npt.NDArray[np.bool_]:
 def _similarity_levels(a: Codes, b: Codes, uniques: Keys) -> Levels:
     levels = np.full(len(a), MISSING, dtype=np.int8)
     differ, ka, kb, inverse = _distinct(a, b)
-    score = jaro_winkler(uniques[ka], uniques[kb])[inverse]
+    score = _jaro_winkler(uniques[ka], uniques[kb])[inverse]
     levels[differ] = np.where(score >= CLOSE, 1, np.where(score >= SIMILAR, 2, 3))
     levels[_same(a, b)] = 0
     return levels

@@ -195,9 +195,21 @@ class Prepared:
         factory=dict, eq=False, repr=False
     )
 
+    _rank: list[npt.NDArray[np.int64]] = attrs.field(factory=list, eq=False, repr=False)
+
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    @property
+    def rank(self) -> npt.NDArray[np.int64]:
+        """Each record's position among the ids sorted: ids compared as integers."""
+        if not self._rank:
+            order = np.argsort(self.ids, kind="stable")
+            rank = np.empty(self.n, dtype=np.int64)
+            rank[order] = np.arange(self.n)
+            self._rank.append(rank)
+        return self._rank[0]
 
     def coded(self, *names: str) -> tuple[list[Codes], Keys]:
         """Columns ``names`` as integer codes (``-1`` where missing) of one set of

@@ -129,13 +129,28 @@ class DedupeModel:
         """Whether ``m``, ``u`` and the match rate were estimated from data (:meth:`train`)."""
         return self.training is not None
 
-    def train(self, data: object, *, id_column: str | None = None, seed: int = 0) -> DedupeModel:
+    def train(
+        self,
+        data: object,
+        *,
+        id_column: str | None = None,
+        seed: int = 0,
+        labels: object = None,
+    ) -> DedupeModel:
         """This model with ``u`` estimated from random pairs of ``data``'s records and
         ``m`` and the match rate by EM over its candidate pairs (see :mod:`.training`);
-        unsupervised, and the same for the same data and ``seed``."""
+        unsupervised, and the same for the same data and ``seed``.
+
+        ``labels`` (a DataFrame, or the path of a CSV file, with ``left_id``,
+        ``right_id`` and a boolean ``match``; see :mod:`.labels`) replaces EM's ``m``
+        with the level frequencies of the labelled matches, the default ``m`` a light
+        prior. ``u`` and the match rate stay those of unsupervised training: labels are
+        a chosen sample (often as many non-matches as matches, the non-matches near
+        misses), so neither their share of matches nor their non-matches' agreements
+        say how often records are one person or how often different people agree."""
         from matching.dedupe.engine import load
 
-        return self.trained_on(load(data, id_column), seed=seed)
+        return self.trained_on(load(data, id_column), seed=seed, labels=labels)
 
     def trained_on(
         self,
@@ -143,9 +158,16 @@ class DedupeModel:
         *,
         seed: int = 0,
         candidates: tuple[Indices, Indices, npt.NDArray[np.int8]] | None = None,
+        labels: object = None,
     ) -> DedupeModel:
         """:meth:`train` on already prepared records; ``candidates`` (the pairs' left and
         right records and their :func:`comparison_levels`) replaces blocking them."""
+        if labels is not None:
+            from matching.dedupe.labels import labelled_matches, with_labelled_m
+
+            matches = labelled_matches(labels, prepared.ids)
+            unlabelled = self.trained_on(prepared, seed=seed, candidates=candidates)
+            return with_labelled_m(unlabelled, prepared, *matches)
         from matching.dedupe.blocking import candidate_pairs
         from matching.dedupe.training import U_SAMPLE, fit_m, level_frequencies, random_pairs
 
@@ -206,6 +228,48 @@ class DedupeModel:
         m, u = np.asarray(self.m[comparison]), np.asarray(self.u[comparison])
         return np.append(np.log2(m / u), 0.0)
 
+    def to_dict(self) -> dict[str, object]:
+        """This model as plain JSON values (see :mod:`.serial` for the shape), so it can
+        be kept, reviewed and versioned with a project's configuration."""
+        from matching.dedupe.serial import model_to_dict
+
+        return model_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: object) -> DedupeModel:
+        """The model :meth:`to_dict` gave; unknown or missing keys and bad values raise
+        one error listing every problem, and nothing is built."""
+        from matching.dedupe.serial import model_from_dict
+
+        return model_from_dict(data)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text."""
+        from matching.dedupe.serial import model_to_json
+
+        return model_to_json(self, indent)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> DedupeModel:
+        """The model :meth:`to_json` gave; malformed JSON raises an
+        :class:`~lifecycle.errors.InvalidFieldError` naming the line."""
+        from matching.dedupe.serial import model_from_json
+
+        return model_from_json(text)
+
+    def save(self, path: object) -> None:
+        """Write this model to the JSON file ``path`` (a ``str`` or path)."""
+        from matching.dedupe.serial import save_model
+
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path: object) -> DedupeModel:
+        """The model :meth:`save` wrote to ``path``."""
+        from matching.dedupe.serial import load_model
+
+        return load_model(path)
+
 
 CHUNK = 500_000
 """Pairs compared at a time: the similarities' working memory stays bounded."""
@@ -221,7 +285,7 @@ the value's code (:meth:`Prepared.coded` of the comparison's columns)."""
 def oriented(prepared: Prepared, left: Indices, right: Indices) -> tuple[Indices, Indices]:
     """The pairs with the record of the smaller id on the left: every pair is compared
     the same way whatever the input's order."""
-    swap = prepared.ids[left] > prepared.ids[right]
+    swap = prepared.rank[left] > prepared.rank[right]
     return np.where(swap, right, left), np.where(swap, left, right)
 
 

@@ -263,3 +263,25 @@ def _candidate_u(
         new[-1] = max(1.0 - new[:-1].sum(), row[-1] / 2)
         raised.append(new / new.sum())
     return raised
+
+
+# --- labelled pairs ------------------------------------------------------------------------
+
+LABEL_PRIOR_PAIRS = 10.0
+"""Pseudo-pairs the default ``m`` counts for against the labelled matches: light, so
+the labels decide, yet a level no labelled match shows keeps a small probability."""
+
+
+def labelled_m(
+    levels: npt.NDArray[np.int8], m0: list[npt.NDArray[np.float64]]
+) -> list[npt.NDArray[np.float64]]:
+    """``m`` of each comparison from the ``levels`` of labelled matching pairs (one
+    column per comparison): each level's share among the pairs whose values are both
+    present, with the default ``m0`` as a Dirichlet prior of :data:`LABEL_PRIOR_PAIRS`
+    pairs."""
+    m = []
+    for j, default in enumerate(m0):
+        column = levels[:, j]
+        counts = np.bincount(column[column >= 0], minlength=len(default)).astype(np.float64)
+        m.append((counts + LABEL_PRIOR_PAIRS * default) / (counts.sum() + LABEL_PRIOR_PAIRS))
+    return m
