@@ -38,6 +38,7 @@ DEFAULT_RULES = (
     BlockingRule("birthdate", ("birthdate",)),
     BlockingRule("postcode + surname sound", ("postcode", "last_soundex")),
     BlockingRule("postcode + first name", ("postcode", "first")),
+    BlockingRule("postcode + birth year", ("postcode", "birth_year")),
     BlockingRule("name sounds, any order", ("name_sounds",)),
     BlockingRule("street", ("address",)),
     BlockingRule("government id", ("governmentid",)),
