@@ -18,7 +18,7 @@ The shape, version 1::
      "blocking": [{"name": "email", "columns": ["email_canonical"]}],
      "m": {"firstname": [0.85, 0.08, 0.04, 0.03]},
      "u": {"firstname": [0.01, 0.01, 0.05, 0.93]},
-     "match_rate": 0.5, "max_block_size": 50, "term_frequencies": true,
+     "match_rate": 0.5, "max_block_size": 25, "term_frequencies": true,
      "training": null}
 
 ``training`` is ``null`` for an untrained model, else ``{"random_pairs", "candidate_pairs",
