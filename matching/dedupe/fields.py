@@ -139,24 +139,21 @@ def derived(function: Callable[..., str | None], *columns: Keys) -> Keys:
     combination of them; ``None`` where any of them is missing."""
     combined = np.zeros(len(columns[0]), dtype=np.int64)
     missing = np.zeros(len(columns[0]), dtype=bool)
-    uniques = []
+    coded = []
     for column in columns:
         codes, values = pd.factorize(column, use_na_sentinel=True)
         combined = combined * (len(values) + 1) + codes
         missing |= codes < 0
-        uniques.append(np.asarray(values, dtype=object))
+        coded.append((codes, np.asarray(values, dtype=object)))
     combined[missing] = -1
     keys, distinct = pd.factorize(combined)
-    out = np.empty(len(distinct), dtype=object)
-    for i, key in enumerate(distinct.tolist()):
-        if key < 0:
-            out[i] = None
-            continue
-        parts = []
-        for values in reversed(uniques):
-            key, code = divmod(key, len(values) + 1)
-            parts.append(values[code])
-        out[i] = function(*reversed(parts))
+    # One row of each distinct combination, to read its values from.
+    first = np.zeros(len(distinct), dtype=np.int64)
+    first[keys[::-1]] = np.arange(len(keys) - 1, -1, -1)
+    present = distinct >= 0
+    arguments = [values[codes[first[present]]].tolist() for codes, values in coded]
+    out = np.full(len(distinct), None, dtype=object)
+    out[present] = [function(*values) for values in zip(*arguments, strict=True)]
     return np.asarray(out[keys], dtype=object)
 
 
