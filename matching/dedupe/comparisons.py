@@ -281,24 +281,36 @@ def _phone_levels(
     return levels
 
 
+def _similarity_where(
+    prepared: Prepared, column: str, left: Indices, right: Indices, where: npt.NDArray[np.bool_]
+) -> Levels:
+    """:func:`_similarity_levels` of ``column`` where ``where`` holds; elsewhere missing
+    or, with both values present, "different"."""
+    (codes,), uniques = prepared.coded(column)
+    a, b = codes[left], codes[right]
+    levels = np.where(_present(a, b), 3, MISSING).astype(np.int8)
+    levels[where] = _similarity_levels(a[where], b[where], uniques)
+    return levels
+
+
 def _place_levels(
     prepared: Prepared, columns: tuple[str, ...], left: Indices, right: Indices
 ) -> Levels:
     phone1, phone2, street, postcode, city, state, company = columns
     phone, has_phone = _shared_phone(prepared, (phone1, phone2), left, right)
-    (street_codes,), streets = prepared.coded(street)
-    street_levels = _similarity_levels(street_codes[left], street_codes[right], streets)
     (city_codes,), cities = prepared.coded(city)
     city_levels = _similarity_levels(city_codes[left], city_codes[right], cities)
     postcodes, states = (
         _sides(prepared, postcode, left, right),
         _sides(prepared, state, left, right),
     )
-    (company_codes,), companies = prepared.coded(company)
-    company_levels = _similarity_levels(company_codes[left], company_codes[right], companies)
-    # A street agrees only where the postcode and city do not say it is another town's.
+    # A street agrees only where the postcode and city do not say it is another town's,
+    # so it is compared only there.
     elsewhere = (_present(*postcodes) & ~_same(*postcodes)) | (city_levels == 3)
-    same_street = (street_levels >= 0) & (street_levels <= 1) & ~elsewhere
+    street_levels = _similarity_where(prepared, street, left, right, ~elsewhere)
+    same_street = (street_levels >= 0) & (street_levels <= 1)
+    # A company counts only where no phone or street is shared (a stronger level).
+    company_levels = _similarity_where(prepared, company, left, right, ~(phone | same_street))
     levels = np.full(len(left), 7, dtype=np.int8)
     levels[_same(*states)] = 6
     levels[(city_levels >= 0) & (city_levels <= 1)] = 5
