@@ -7,8 +7,9 @@ its helpers from :mod:`matching.cli` only then, so either module can be imported
 Errors follow the rest of the command line: a bad argument is a usage error (exit code
 2) naming its flag, also when the dedupe engine is the one that refuses it (its
 ``threshold`` is ``--threshold``); unusable records are one ``Error:`` line and exit
-code 1. Either way nothing is written: the ``--pairs`` and ``--clusters`` files are
-written only once the run has succeeded, each through a temporary file.
+code 1. Either way nothing is written: the ``--pairs``, ``--clusters`` and ``--report``
+files are written only once the run has succeeded (and the report rendered), each through
+a temporary file.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -82,19 +83,14 @@ def _check_sources(file: Path | None, url: str | None, kind: str | None) -> None
 
 
 def _check_outputs(pairs: str | None, clusters: str | None, report: Path | None) -> None:
-    """The outputs can be written as asked: one standard output, distinct files, a report
-    only once leadflow can make one."""
-    from matching.dedupe import DedupeResult
-
+    """The outputs can be written as asked: one standard output, distinct files."""
     if pairs == STDOUT and clusters == STDOUT:
         raise click.UsageError("only one of --pairs and --clusters can be standard output (-).")
     if pairs is not None and pairs != STDOUT and pairs == clusters:
         raise click.UsageError("--pairs and --clusters must be different files.")
-    if report is not None and not hasattr(DedupeResult, "report"):
-        raise click.BadParameter(
-            "the HTML report is not available yet in this leadflow; run without --report.",
-            param_hint="'--report'",
-        )
+    for flag, path in (("--pairs", pairs), ("--clusters", clusters)):
+        if report is not None and path is not None and path != STDOUT and Path(path) == report:
+            raise click.UsageError(f"{flag} and --report must be different files.")
 
 
 def _read_store(url: str, kind: str, busy_timeout: float) -> tuple[pd.DataFrame, str]:
@@ -303,7 +299,9 @@ def _print_summary(
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write an HTML report here (not available yet).",
+    help="Write an HTML report of the run to this file: the summary, charts of the match "
+    "weights, comparison levels and cluster sizes, and a sample of clusters with why each "
+    "pair scored what it did. One self-contained page.",
 )
 def dedupe(
     file: Path | None,
@@ -324,7 +322,8 @@ def dedupe(
     store's records as `leadflow db export` would. Pairs of records at or above the
     threshold link, and linked records form clusters. The summary says what blocking
     compared, which keys were too generic to pair records, how the threshold was chosen
-    and the clusters by size.
+    and the clusters by size; --report FILE.html shows the same as one page, with charts
+    and a sample of clusters whose pairs it explains.
 
     Unusable records (repeated or missing ids, an empty file, none of the fields dedupe
     reads) exit with 1; bad arguments (a threshold outside (0, 1), an id column the records
@@ -363,16 +362,12 @@ def dedupe(
                 f"to {clusters_path}"
             )
     if report_path is not None:
-        html = _report(result)
+        from matching.dedupe.report import render
+
+        html = render(result)
         files.append((report_path, lambda out: out.write(html)))
         written.append(f"wrote the report to {report_path}")
     _save(files)
     for text in shown:
         click.echo(text, nl=False)
     _print_summary(result, source, model_file, written, err=bool(shown))
-
-
-def _report(result: DedupeResult) -> str:
-    """The HTML report (``DedupeResult.report()``, which comes in a later release)."""
-    report: Any = getattr(result, "report")  # noqa: B009 - not on every DedupeResult yet
-    return str(report())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
@@ -13,6 +14,8 @@ from matching.dedupe.fields import Prepared
 from matching.dedupe.model import DedupeModel, Frequencies
 
 if TYPE_CHECKING:
+    import os
+
     from matching.dedupe.explain import Explanation
 
 
@@ -51,6 +54,18 @@ class DedupeResult:
         if self.prepared is None:
             raise InvalidFieldError("result", "a result of find_duplicates or find_matches", self)
         return explain(self.model, self.prepared, self.frequencies, a, b)
+
+    def report(self, path: str | os.PathLike[str]) -> Path:
+        """Write this run as one self-contained HTML page to ``path`` and return its path:
+        the summary, a histogram of the pairs' match weights, each comparison level's
+        ``m``, ``u`` and weight, the clusters' sizes, and a sample of clusters with each
+        pair's explanation as a waterfall of weights (see :mod:`.report`). It fetches
+        nothing when opened, and the same result writes the same bytes."""
+        from matching.dedupe.report import render
+
+        target = Path(path)
+        target.write_text(render(self), encoding="utf-8", newline="")
+        return target
 
     def summary(self) -> str:
         """What was compared and found, in a few lines."""

