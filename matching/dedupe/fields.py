@@ -96,6 +96,21 @@ def record_ids(frame: pd.DataFrame, id_column: str | None) -> npt.NDArray[np.obj
     return ids
 
 
+def map_coded(
+    column: pd.Series | None, n: int, function: Callable[[Any], str | None]
+) -> tuple[Keys, Codes, Keys]:
+    """:func:`map_values`, with the keys' codes and distinct keys (as
+    :meth:`Prepared.coded` gives them) found on the way."""
+    if column is None:
+        return np.full(n, None, dtype=object), np.full(n, -1, dtype=np.int64), np.empty(0, object)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [function(value) for value in uniques]
+    mapped[-1] = None
+    renumbered, keys = pd.factorize(mapped, use_na_sentinel=True)
+    return mapped[codes], renumbered.astype(np.int64)[codes], np.asarray(keys, dtype=object)
+
+
 def map_values(column: pd.Series | None, n: int, function: Callable[[Any], str | None]) -> Keys:
     """``function`` of every value of ``column``, computed once per distinct value."""
     if column is None:
@@ -134,24 +149,22 @@ def _date(value: object) -> str | None:
     return digits if len(digits) == 8 and digits[:2] in ("18", "19", "20") else None
 
 
-def derived(function: Callable[..., str | None], *columns: Keys) -> Keys:
-    """``function`` of each row's values of ``columns``, computed once per distinct
-    combination of them; ``None`` where any of them is missing."""
-    combined = np.zeros(len(columns[0]), dtype=np.int64)
-    missing = np.zeros(len(columns[0]), dtype=bool)
-    coded = []
-    for column in columns:
-        codes, values = pd.factorize(column, use_na_sentinel=True)
+def derived(function: Callable[..., str | None], *columns: tuple[list[Codes], Keys]) -> Keys:
+    """``function`` of each row's values of ``columns`` (each as :meth:`Prepared.coded`
+    gives it), computed once per distinct combination of them; ``None`` where any of
+    them is missing."""
+    combined = np.zeros(len(columns[0][0][0]), dtype=np.int64)
+    missing = np.zeros(len(combined), dtype=bool)
+    for (codes,), values in columns:
         combined = combined * (len(values) + 1) + codes
         missing |= codes < 0
-        coded.append((codes, np.asarray(values, dtype=object)))
     combined[missing] = -1
     keys, distinct = pd.factorize(combined)
     # One row of each distinct combination, to read its values from.
     first = np.zeros(len(distinct), dtype=np.int64)
     first[keys[::-1]] = np.arange(len(keys) - 1, -1, -1)
     present = distinct >= 0
-    arguments = [values[codes[first[present]]].tolist() for codes, values in coded]
+    arguments = [values[codes[first[present]]].tolist() for (codes,), values in columns]
     out = np.full(len(distinct), None, dtype=object)
     out[present] = [function(*values) for values in zip(*arguments, strict=True)]
     return np.asarray(out[keys], dtype=object)
@@ -214,14 +227,19 @@ class Prepared:
         the columns (a first name against a last name), and a similarity is computed
         once per distinct pair of values."""
         key = tuple(sorted(set(names)))
-        if key not in self._coded:
-            joint = np.concatenate([self.columns[name] for name in key])
-            codes, uniques = pd.factorize(joint, use_na_sentinel=True)
-            split = np.split(codes.astype(np.int64), len(key))
-            self._coded[key] = (
-                dict(zip(key, split, strict=True)),
-                np.asarray(uniques, dtype=object),
-            )
+        if key not in self._coded and len(key) == 1:
+            codes, uniques = pd.factorize(self.columns[key[0]], use_na_sentinel=True)
+            self._coded[key] = ({key[0]: codes.astype(np.int64)}, np.asarray(uniques, object))
+        elif key not in self._coded:
+            # The columns' own codes, renumbered into the distinct values of all of them.
+            singles = [self.coded(name) for name in key]
+            joint, uniques = pd.factorize(np.concatenate([values for _, values in singles]))
+            offsets = np.cumsum([0] + [len(values) for _, values in singles])
+            coded = {}
+            for name, (single, values), offset in zip(key, singles, offsets[:-1], strict=True):
+                table = np.append(joint[offset : offset + len(values)], -1).astype(np.int64)
+                coded[name] = table[single[0]]
+            self._coded[key] = (coded, np.asarray(uniques, dtype=object))
         columns, uniques = self._coded[key]
         return [columns[name] for name in names], uniques
 
@@ -264,18 +282,29 @@ def prepare(frame: pd.DataFrame, ids: npt.NDArray[np.object_]) -> Prepared:
         "email2_canonical": emails(get("emailaddress2"), n)[1],
         "phone1": phones(get("telephone1"), n),
         "phone2": phones(get("mobilephone"), n),
-        "company": map_values(get("companyname"), n, normalize.company),
-        "address": map_values(get("address1_line1"), n, normalize.text),
-        "address2": map_values(get("address1_line2"), n, normalize.text),
-        "city": map_values(get("address1_city"), n, normalize.text),
-        "state": map_values(get("address1_stateorprovince"), n, normalize.text),
-        "postcode": map_values(get("address1_postalcode"), n, _postcode),
-        "birthdate": map_values(get("birthdate"), n, _date),
-        "governmentid": map_values(get("governmentid"), n, _code),
     }
-    columns["last_soundex"] = derived(_soundex, last)
-    columns["name_tokens"] = derived(_tokens, first, last)
-    columns["name_sounds"] = derived(_sounds, first, last)
-    columns["birthdate_swapped"] = derived(_swapped, columns["birthdate"])
-    columns["birth_year"] = derived(_year, columns["birthdate"])
-    return Prepared(ids, columns, fields)
+    precoded: dict[tuple[str, ...], tuple[dict[str, Codes], Keys]] = {}
+    normalisers: tuple[tuple[str, str, Callable[[Any], str | None]], ...] = (
+        ("company", "companyname", normalize.company),
+        ("address", "address1_line1", normalize.text),
+        ("address2", "address1_line2", normalize.text),
+        ("city", "address1_city", normalize.text),
+        ("state", "address1_stateorprovince", normalize.text),
+        ("postcode", "address1_postalcode", _postcode),
+        ("birthdate", "birthdate", _date),
+        ("governmentid", "governmentid", _code),
+    )
+    for name, field, function in normalisers:
+        columns[name], codes, uniques = map_coded(get(field), n, function)
+        precoded[(name,)] = ({name: codes}, uniques)
+    prepared = Prepared(ids, columns, fields, precoded)
+    keyed: tuple[tuple[str, Callable[..., str | None], tuple[str, ...]], ...] = (
+        ("last_soundex", _soundex, ("last",)),
+        ("name_tokens", _tokens, ("first", "last")),
+        ("name_sounds", _sounds, ("first", "last")),
+        ("birthdate_swapped", _swapped, ("birthdate",)),
+        ("birth_year", _year, ("birthdate",)),
+    )
+    for name, derive, sources in keyed:
+        columns[name] = derived(derive, *(prepared.coded(source) for source in sources))
+    return prepared
