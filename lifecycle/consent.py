@@ -120,11 +120,6 @@ class DataConsent:
         return attrs.evolve(self, status=dest)
 
 
-def active_consents(consents: Iterable[DataConsent]) -> tuple[DataConsent, ...]:
-    """The consents whose status is Active."""
-    return tuple(c for c in consents if c.status is ConsentStatus.ACTIVE)
-
-
 def anonymized(consents: Iterable[DataConsent]) -> tuple[DataConsent, ...]:
     """Every consent turned Anonymized (D12: what anonymising a record does to them)."""
     return tuple(c.anonymize() for c in consents)

@@ -26,15 +26,9 @@ from lifecycle.records import (
     QualifyResult,
     Record,
 )
+from lifecycle.relations import MERGE_REPOINTED
 
 _ERASED_TOO = ("companyname", "subject", "name")
-_REFERENCE_FIELDS = (
-    "parentcontactid",
-    "parentaccountid",
-    "customerid",
-    "parentcustomerid",
-    "primarycontactid",
-)
 
 
 def _set(record: Record, **values: Any) -> None:
@@ -303,7 +297,7 @@ def merge(
         if child.is_deleted:
             continue
         repoint = {
-            n: master.id for n in _REFERENCE_FIELDS if getattr(child, n, None) == subordinate.id
+            n: master.id for n in MERGE_REPOINTED if getattr(child, n, None) == subordinate.id
         }
         if repoint:
             moved.append((child, repoint))

@@ -39,6 +39,7 @@ from lifecycle.fields import (
     required_reference,
     text,
 )
+from lifecycle.relations import SYSTEM_REFERENCES
 from lifecycle.states import (
     DEFAULT_STATUS,
     AccountState,
@@ -120,17 +121,16 @@ SYSTEM_FIELDS = frozenset(
         "state",
         "status",
         "merged",
-        "masterid",
         "anonymized",
         "createdon",
         "modifiedon",
         "consents",
-        "qualifyingopportunityid",
-        "originatingleadid",
         "consent_restricted",
+        *SYSTEM_REFERENCES,
     }
 )
-"""Fields only triggers and the store may set; :meth:`Record.update` refuses them."""
+"""Fields only triggers and the store may set; :meth:`Record.update` refuses them (the
+history references among them: :data:`lifecycle.relations.SYSTEM_REFERENCES`)."""
 
 _PREFERENCES = ("donotemail", "donotbulkemail", "donotsendmm", "donotphone", "donotpostalmail")
 

@@ -3,66 +3,75 @@ bulk import and export, normalisation into match keys, match strategies and thei
 scoring, the form-submission handler, and the ``leadflow`` command line.
 
 ``matching`` builds on :mod:`lifecycle`; ``lifecycle`` never imports ``matching``.
+
+Every name below is imported on first use, not with the package: ``import
+matching.normalize`` (or ``keys``, ``scoring``, ``strategies``) loads no SQLAlchemy,
+Alembic, rich or click, and the batch dedupe names bring pandas, numpy, scipy and
+rapidfuzz only when read.
 """
 
-from matching.handler import SubmissionHandler
-from matching.scoring import FieldScore, MatchScore, Method, score_pair, similarity
-from matching.store import (
-    Candidate,
-    ConflictError,
-    Interaction,
-    RecordNotFound,
-    SchemaVersionError,
-    Store,
-    StoreBusy,
-    StoreConfigError,
-    StoreError,
-    StoreUnavailable,
-    Tombstone,
-    TombstonedError,
-    Transaction,
-    open_store,
-)
-from matching.store.bulk import (
-    ImportFileError,
-    ImportReport,
-    RowError,
-    export_csv,
-    export_jsonl,
-    import_csv,
-    import_frame,
-    import_jsonl,
-    import_rows,
-    to_frame,
-)
-from matching.strategies import (
-    CONTACT_BY_EMAIL,
-    CONTACT_FUZZY,
-    LEAD_BY_EMAIL,
-    LEAD_BY_EMAIL_AND_PAGE,
-    LEAD_FUZZY,
-    PRESETS,
-    FuzzyRule,
-    MatchStrategy,
-    StrategyError,
-    Target,
-)
-from matching.submissions import (
-    ContactAction,
-    FieldProblem,
-    LeadAction,
-    MatchInfo,
-    Mode,
-    Notice,
-    OnClosedContact,
-    OnClosedLead,
-    OnTombstoned,
-    ProbableDuplicate,
-    Submission,
-    SubmissionOutcome,
-    SubmissionPolicy,
-    SubmissionRejected,
-)
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from matching.dedupe import DedupeModel, DedupeResult, find_duplicates, find_matches
+    from matching.handler import SubmissionHandler
+    from matching.scoring import FieldScore, MatchScore, Method, score_pair, similarity
+    from matching.store import (
+        Candidate,
+        ConflictError,
+        Interaction,
+        RecordNotFound,
+        SchemaVersionError,
+        Store,
+        StoreBusy,
+        StoreConfigError,
+        StoreError,
+        StoreUnavailable,
+        Tombstone,
+        TombstonedError,
+        Transaction,
+        open_store,
+    )
+    from matching.store.bulk import (
+        ImportFileError,
+        ImportReport,
+        RowError,
+        export_csv,
+        export_jsonl,
+        import_csv,
+        import_frame,
+        import_jsonl,
+        import_rows,
+        to_frame,
+    )
+    from matching.strategies import (
+        CONTACT_BY_EMAIL,
+        CONTACT_FUZZY,
+        LEAD_BY_EMAIL,
+        LEAD_BY_EMAIL_AND_PAGE,
+        LEAD_FUZZY,
+        PRESETS,
+        FuzzyRule,
+        MatchStrategy,
+        StrategyError,
+        Target,
+    )
+    from matching.submissions import (
+        ContactAction,
+        FieldProblem,
+        LeadAction,
+        MatchInfo,
+        Mode,
+        Notice,
+        OnClosedContact,
+        OnClosedLead,
+        OnTombstoned,
+        ProbableDuplicate,
+        Submission,
+        SubmissionOutcome,
+        SubmissionPolicy,
+        SubmissionRejected,
+    )
 
 __all__ = [
     "CONTACT_BY_EMAIL",
@@ -125,20 +134,81 @@ __all__ = [
     "to_frame",
 ]
 
-_LAZY = {
-    "DedupeModel": "matching.dedupe",
-    "DedupeResult": "matching.dedupe",
-    "find_duplicates": "matching.dedupe",
-    "find_matches": "matching.dedupe",
+_SOURCES = {
+    "matching.handler": ("SubmissionHandler",),
+    "matching.scoring": ("FieldScore", "MatchScore", "Method", "score_pair", "similarity"),
+    "matching.store": (
+        "Candidate",
+        "ConflictError",
+        "Interaction",
+        "RecordNotFound",
+        "SchemaVersionError",
+        "Store",
+        "StoreBusy",
+        "StoreConfigError",
+        "StoreError",
+        "StoreUnavailable",
+        "Tombstone",
+        "TombstonedError",
+        "Transaction",
+        "open_store",
+    ),
+    "matching.store.bulk": (
+        "ImportFileError",
+        "ImportReport",
+        "RowError",
+        "export_csv",
+        "export_jsonl",
+        "import_csv",
+        "import_frame",
+        "import_jsonl",
+        "import_rows",
+        "to_frame",
+    ),
+    "matching.strategies": (
+        "CONTACT_BY_EMAIL",
+        "CONTACT_FUZZY",
+        "LEAD_BY_EMAIL",
+        "LEAD_BY_EMAIL_AND_PAGE",
+        "LEAD_FUZZY",
+        "PRESETS",
+        "FuzzyRule",
+        "MatchStrategy",
+        "StrategyError",
+        "Target",
+    ),
+    "matching.submissions": (
+        "ContactAction",
+        "FieldProblem",
+        "LeadAction",
+        "MatchInfo",
+        "Mode",
+        "Notice",
+        "OnClosedContact",
+        "OnClosedLead",
+        "OnTombstoned",
+        "ProbableDuplicate",
+        "Submission",
+        "SubmissionOutcome",
+        "SubmissionPolicy",
+        "SubmissionRejected",
+    ),
+    # Batch dedupe brings pandas, numpy, scipy and rapidfuzz.
+    "matching.dedupe": ("DedupeModel", "DedupeResult", "find_duplicates", "find_matches"),
 }
-"""Batch dedupe, loaded on first use: it brings pandas, numpy, scipy and rapidfuzz."""
+"""Where each public name is defined; the imports under ``TYPE_CHECKING`` say the same for
+type checkers (a test reads every name of ``__all__`` through :func:`__getattr__`)."""
+
+_LAZY = {name: module for module, names in _SOURCES.items() for name in names}
 
 
 def __getattr__(name: str) -> object:
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'matching' has no attribute {name!r}")
 
 

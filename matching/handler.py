@@ -29,6 +29,7 @@ from lifecycle.clock import Clock, require_aware, system_clock
 from lifecycle.decisions import cite
 from lifecycle.eligibility import consent_level_at
 from lifecycle.errors import Problems
+from lifecycle.relations import CONTACT, LEAD, MASTER_FIELD, parent_field
 from matching import normalize
 from matching.scoring import MatchScore, matches_normalised, score_normalised
 from matching.store import (
@@ -58,6 +59,8 @@ from matching.submissions import (
 )
 
 P = TypeVar("P", Lead, Contact)
+_LEAD_CONTACT = parent_field(LEAD, CONTACT)
+"""The reference that links a lead to its contact."""
 
 
 class RecordValues(Mapping[str, Any]):
@@ -379,7 +382,7 @@ class _Run:
         """The masters of merged-away matches that are not among the matches themselves."""
         by_master: dict[str, MatchScore] = {}
         for candidate, score in merged:
-            master = candidate.values.get("masterid")
+            master = candidate.values.get(MASTER_FIELD)
             if master and master not in have:
                 by_master.setdefault(master, score)
                 self._note(
@@ -468,7 +471,7 @@ class _Run:
         if contact is not None and not fresh_contact:
             children = self.tx.children(
                 Lead,
-                "parentcontactid",
+                _LEAD_CONTACT,
                 contact.id,
                 limit=probe.strategy.max_candidates,
                 fields=probe.strategy.source_fields,
@@ -527,7 +530,7 @@ class _Run:
                 f"{strategy.target.value} was created",
             )
         links: dict[str, Any] = (
-            {"parentcontactid": contact.id if contact else None} if kind is Lead else {}
+            {_LEAD_CONTACT: contact.id if contact else None} if kind is Lead else {}
         )
         record = kind(**probe.values, **links, createdon=self.at, modifiedon=self.at)
         if claim:
@@ -578,7 +581,7 @@ class _Run:
         if isinstance(record, Lead) and contact is not None:
             before = record.parentcontactid
             if before != contact.id:
-                changes["parentcontactid"] = contact.id
+                changes[_LEAD_CONTACT] = contact.id
             if before is not None and before != contact.id:
                 self._note(
                     "lead-relinked",

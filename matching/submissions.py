@@ -184,9 +184,6 @@ LEAD_FIELDS = (
 )
 """Submitted fields a lead takes (its form and page ids included)."""
 
-CONSENT_FIELDS = ("consent_level", "consent_policy")
-"""Consent given on the form: a level 0-5 and the policy text it was given under."""
-
 MAX_EXTRA_FIELDS = 50
 MAX_EXTRA_LENGTH = 4_000
 """Limits on the fields a form sends that no record takes (kept in the interaction only)."""

@@ -47,3 +47,38 @@ class TestLifecycleImport:
         done = _run(code)
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "qualified"
+
+
+MATCHING_CORE = ["matching.normalize", "matching.keys", "matching.scoring", "matching.strategies"]
+"""The linkage core: pure functions and values, usable without a database."""
+STORE_AND_CLI = ["sqlalchemy", "alembic", "rich", "click"]
+
+
+class TestMatchingCoreImport:
+    """The linkage core loads no storage, CLI or terminal code: ``matching/__init__`` is lazy."""
+
+    def test_core_loads_no_store_or_cli(self) -> None:
+        """After importing normalize, keys, scoring and strategies in a fresh interpreter,
+        sys.modules holds no sqlalchemy, alembic, rich or click."""
+        code = (
+            f"import json, sys, {', '.join(MATCHING_CORE)}\n"
+            f"forbidden = {STORE_AND_CLI!r}\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in forbidden)))\n"
+        )
+        done = _run(code)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == []
+
+    def test_package_names_load_on_first_use(self) -> None:
+        """`import matching` loads none of its submodules; reading a name loads only what
+        that name needs."""
+        code = (
+            "import json, sys, matching\n"
+            "before = sorted(m for m in sys.modules if m.startswith('matching.'))\n"
+            "matching.MatchStrategy\n"
+            f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {STORE_AND_CLI!r})\n"
+            "print(json.dumps([before, heavy, 'matching.strategies' in sys.modules]))\n"
+        )
+        done = _run(code)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == [[], [], True]

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from lifecycle import Account, Contact, Lead, Record
+from lifecycle.relations import parent_fields
 
 UTC = dt.UTC
 
@@ -54,11 +55,9 @@ PRIMARY_KEY: dict[type[Record], str] = {Lead: "leadid", Contact: "contactid", Ac
 TYPE_NAME: dict[type[Record], str] = {kind: name for name, kind in RECORD_TYPES.items()}
 
 _NOT_COLUMNS = frozenset({"id", "state", "status", "consents"})
-_INDEXED = {
-    Lead: ("parentcontactid", "parentaccountid", "modifiedon"),
-    Contact: ("parentcustomerid", "modifiedon"),
-    Account: ("parentaccountid", "modifiedon"),
-}
+_INDEXED = {kind: (*parent_fields(name), "modifiedon") for kind, name in TYPE_NAME.items()}
+"""Per record table, the indexed columns: the parent references (a parent's children are
+found by them) and the modification time (candidates come newest first)."""
 
 
 def field_columns(kind: type[Record]) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ from lifecycle import (
     Transitioned,
 )
 from lifecycle.clock import require_aware
+from lifecycle.relations import MASTER_FIELD, parent_fields
 from matching import normalize
 from matching.keys import KEYED_FIELDS, lookup_keys, record_keys
 from matching.store import codec, failures, schema
@@ -219,16 +220,6 @@ class Transaction:
         if not _storable(key):
             return []
         return [(row[0], row[1]) for row in q.lookup.rows(self._conn, {"field": field, "key": key})]
-
-    def child_ids(self, kind: type[Record], field: str, parent_id: str) -> list[str]:
-        """Ids of the ``kind`` records whose reference ``field`` is ``parent_id``, newest first
-        (a contact's leads: ``child_ids(Lead, "parentcontactid", contact_id)``)."""
-        if field not in _PARENT_FIELDS.get(kind, ()):
-            raise InvalidFieldError("field", f"one of {list(_PARENT_FIELDS.get(kind, ()))}", field)
-        if not _storable(parent_id):
-            return []
-        rows = _queries(kind).children[field].rows(self._conn, {"id": parent_id})
-        return [row[0] for row in rows]
 
     def candidates(
         self,
@@ -847,7 +838,6 @@ class _Queries:
     events: sa.Select[Any]
     version: Prepared
     lookup: Prepared
-    children: dict[str, Prepared]
     insert: Prepared
     update: Prepared
     drop_consents: Prepared
@@ -890,10 +880,6 @@ def _build_queries(kind: type[Record]) -> _Queries:
             .where(k.c.field == sa.bindparam("field"), k.c.key == sa.bindparam("key"))
             .order_by(*by_newest)
         ),
-        children={
-            field: Prepared(sa.select(pk).where(table.c[field] == one).order_by(*by_newest))
-            for field in _parent_fields(kind)
-        },
         insert=_insert_all(table),
         update=Prepared(
             sa.update(table)
@@ -905,7 +891,7 @@ def _build_queries(kind: type[Record]) -> _Queries:
     )
 
 
-_ALWAYS_READ = ("version", "modifiedon", "statecode", "statuscode", "merged", "masterid")
+_ALWAYS_READ = ("version", "modifiedon", "statecode", "statuscode", "merged", MASTER_FIELD)
 """What every candidate carries besides the fields asked for: enough to order it (D3), tell
 an active record from a closed one, and find its master when it was merged away (D4)."""
 
@@ -963,13 +949,6 @@ def _candidate(kind: type[Record], pk: str, row: Mapping[str, Any]) -> Candidate
     return Candidate(_kind_name(kind), row[pk], row["modifiedon"], values, row["version"])
 
 
-def _parent_fields(kind: type[Record]) -> tuple[str, ...]:
-    columns = schema.field_columns(kind)
-    return tuple(
-        f for f in ("parentcontactid", "parentaccountid", "parentcustomerid") if f in columns
-    )
-
-
 def _insert_all(table: sa.Table) -> Prepared:
     """An insert of every column but an autoincremented id."""
     columns = [c.name for c in table.c if not (c.primary_key and c.autoincrement is True)]
@@ -1024,8 +1003,9 @@ _RECLAIM = Prepared(
 
 
 _PARENT_FIELDS: dict[type[Record], tuple[str, ...]] = {
-    kind: _parent_fields(kind) for kind in schema.RECORD_TABLES
+    kind: parent_fields(name) for kind, name in schema.TYPE_NAME.items()
 }
+"""Per record type, the references :meth:`Transaction.children` finds children by."""
 
 
 def _loaded_state(record: Record, version: int) -> _Loaded:

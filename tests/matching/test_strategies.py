@@ -39,10 +39,6 @@ DANA: dict[str, Any] = {
 }
 
 
-NO_NUL = st.text(st.characters(exclude_characters="\x00"), max_size=8)
-"""Text a record field accepts."""
-
-
 def case(a: dict[str, Any], b: dict[str, Any], matched: bool, id: str) -> Any:
     """One scenario: two records, whether they are the same person, and what makes it so."""
     return pytest.param(a, b, matched, id=id)
