@@ -63,7 +63,7 @@ def _pairs_of_clusters(result: DedupeResult) -> set[tuple[str, str]]:
 @pytest.mark.parametrize("load", [load_febrl1, load_febrl2, load_febrl3], ids=lambda f: f.__name__)
 def test_febrl_with_the_default_model(load: Any) -> None:
     """FEBRL1-3 (data the project did not generate), default model, no tuning: pairwise
-    and clustered F1 at least 0.99."""
+    and clustered F1 at least 0.998 (issue 21's target; FEBRL1 misses one pair of 500)."""
     frame, links = load(return_links=True)
     truth = {tuple(sorted(pair)) for pair in links}
     result = find_duplicates(febrl(frame))
@@ -71,8 +71,8 @@ def test_febrl_with_the_default_model(load: Any) -> None:
         tuple(sorted(pair))
         for pair in zip(result.pairs.left_id, result.pairs.right_id, strict=True)
     }
-    assert _f1(found, truth) >= 0.99
-    assert _f1(_pairs_of_clusters(result), truth) >= 0.99
+    assert _f1(found, truth) >= 0.998
+    assert _f1(_pairs_of_clusters(result), truth) >= 0.998
     assert set(result.clusters.index) == set(frame.index)
 
 
