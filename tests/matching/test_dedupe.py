@@ -368,6 +368,25 @@ def test_the_threshold_maximises_the_expected_f1_and_never_goes_below_even(
     assert "chosen by the model" in chosen.reason
 
 
+@given(
+    st.lists(
+        st.one_of(st.floats(0, 1), st.floats(0, 0.02), st.sampled_from([0.0, 0.5, 1.0])),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_the_threshold_is_the_best_cut_of_every_probability(probabilities: list[float]) -> None:
+    """Sorting only the likelier links finds the cut that sorting all of them finds."""
+    from matching.dedupe.threshold import LOWEST, choose_threshold
+
+    values = np.array(probabilities)
+    ordered = np.sort(values)[::-1]
+    f1 = np.round(2 * np.cumsum(ordered) / (np.arange(1, len(values) + 1) + values.sum()), 9)
+    best = int(np.argmax(f1))
+    expected = LOWEST if ordered[best] < LOWEST else min(float(ordered[best]), 1 - 1e-6)
+    assert choose_threshold(values).probability == expected
+
+
 def test_records_linked_through_a_third_are_apart_when_their_own_evidence_is() -> None:
     """B shares a mailbox with A and a phone with C, and links to both; but A and C are
     two people by their own comparison (different first names, birthdates years apart,
