@@ -114,8 +114,8 @@ class Comparison:
                     if where is None:
                         found = _similarity_levels(by_name[a][left], by_name[b][right], uniques)
                     else:
-                        # Only where it can matter; elsewhere "different" changes nothing.
-                        found = np.full(len(left), 3, dtype=np.int8)
+                        # Only where it can matter; elsewhere "missing", which never wins.
+                        found = np.full(len(left), MISSING, dtype=np.int8)
                         found[where] = _similarity_levels(
                             by_name[a][left[where]], by_name[b][right[where]], uniques
                         )
@@ -199,20 +199,25 @@ def edit_distance(a: Keys, b: Keys) -> npt.NDArray[np.int64]:
     )
 
 
+SAMPLE = 10_000
+"""Pairs looked at to tell whether pairs of values repeat enough to find the distinct ones."""
+
+
 def _distinct(
     a: Codes, b: Codes
 ) -> tuple[npt.NDArray[np.bool_], Codes, Codes, npt.NDArray[np.intp]]:
     """Where both values are present and differ, and the distinct ``(a, b)`` code pairs
     there with the index of each pair's distinct pair: a similarity is computed once per
-    distinct pair of values however many record pairs share it. When there are too many
-    distinct values for pairs to repeat much (streets, surnames), finding the distinct
-    pairs would cost more than it saves, and every pair stands for itself."""
+    distinct pair of values however many record pairs share it. When a sample of the
+    pairs shows them mostly distinct (streets, surnames), finding the distinct pairs
+    would cost more than it saves, and every pair stands for itself."""
     differ = (a >= 0) & (b >= 0) & (a != b)
     base = int(max(a.max(initial=0), b.max(initial=0))) + 1
-    left, right = a[differ], b[differ]
-    if base * base > 4 * len(left):
-        return differ, left, right, np.arange(len(left), dtype=np.intp)
-    inverse, pairs = pd.factorize(left * base + right)
+    keys = a[differ] * base + b[differ]
+    sample = keys[:: max(1, len(keys) // SAMPLE)]
+    if len(pd.unique(sample)) > len(sample) // 2:
+        return differ, a[differ], b[differ], np.arange(len(keys), dtype=np.intp)
+    inverse, pairs = pd.factorize(keys)
     return differ, pairs // base, pairs % base, inverse
 
 
