@@ -120,6 +120,22 @@ class DataConsent:
         return attrs.evolve(self, status=dest)
 
 
+def consent_tuple(value: object) -> tuple[DataConsent, ...]:
+    """Converter for a record's ``consents``: an iterable of :class:`DataConsent` to a
+    tuple; anything else is a :class:`~lifecycle.errors.FieldTypeError` naming ``consents``."""
+    if value == ():
+        return ()
+    if isinstance(value, tuple) and all(isinstance(c, DataConsent) for c in value):
+        return value
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise FieldTypeError("consents", "a sequence of DataConsent", value)
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, DataConsent):
+            raise FieldTypeError("consents", "a sequence of DataConsent", item)
+    return items
+
+
 def anonymized(consents: Iterable[DataConsent]) -> tuple[DataConsent, ...]:
     """Every consent turned Anonymized (D12: what anonymising a record does to them)."""
     return tuple(c.anonymize() for c in consents)

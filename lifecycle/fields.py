@@ -133,23 +133,6 @@ def required_reference() -> _RequiredReference:
     return _RequiredReference()
 
 
-def consent_tuple(value: object) -> tuple[Any, ...]:
-    """Converter: an iterable of :class:`~lifecycle.consent.DataConsent` to a tuple."""
-    if value == ():
-        return ()
-    from lifecycle.consent import DataConsent
-
-    if isinstance(value, tuple) and all(isinstance(c, DataConsent) for c in value):
-        return value
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise FieldTypeError("consents", "a sequence of DataConsent", value)
-    items = tuple(value)
-    for item in items:
-        if not isinstance(item, DataConsent):
-            raise FieldTypeError("consents", "a sequence of DataConsent", item)
-    return items
-
-
 @attrs.frozen(repr=False)
 class _Moment:
     def __call__(self, inst: object, attribute: attrs.Attribute[Any], value: object) -> None:

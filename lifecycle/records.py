@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import attrs
 
 from lifecycle.clock import require_aware
-from lifecycle.consent import DataConsent
+from lifecycle.consent import DataConsent, consent_tuple
 from lifecycle.errors import (
     FieldAssignmentError,
     FieldTypeError,
@@ -30,7 +30,6 @@ from lifecycle.errors import (
     ReadOnlyRecordError,
 )
 from lifecycle.fields import (
-    consent_tuple,
     email,
     flag,
     moment,

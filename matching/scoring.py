@@ -19,8 +19,8 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 import jellyfish
@@ -30,7 +30,6 @@ from lifecycle.errors import FieldTypeError
 
 if TYPE_CHECKING:
     from matching.keys import Values
-    from matching.strategies import MatchStrategy
 
 
 class Method(enum.Enum):
@@ -119,6 +118,52 @@ def similarity(method: Method, a: str | None, b: str | None) -> float | None:
     return _token_set(a, b)
 
 
+class ScoringRule(Protocol):
+    """What scoring reads of a fuzzy rule (:class:`matching.strategies.FuzzyRule` is one):
+    the field it compares, how, the similarity it must reach (0: none) and its weight."""
+
+    @property
+    def field(self) -> str: ...
+    @property
+    def method(self) -> Method: ...
+    @property
+    def threshold(self) -> float: ...
+    @property
+    def weight(self) -> float: ...
+
+
+class ScoringStrategy(Protocol):
+    """What scoring reads of a strategy (:class:`matching.strategies.MatchStrategy` is one).
+
+    Scoring defines the shape it needs rather than importing strategies, which build on
+    scoring: the dependency runs one way (an import-linter contract keeps it so).
+    """
+
+    @property
+    def fields(self) -> Sequence[str]:
+        """Fields that must be equal after normalisation."""
+        ...
+
+    @property
+    def fuzzy(self) -> Sequence[ScoringRule]:
+        """Fuzzy rules, each adding ``weight * similarity`` to the score."""
+        ...
+
+    @property
+    def min_score(self) -> float:
+        """The score a match must reach."""
+        ...
+
+    @property
+    def shared_missing(self) -> Collection[str]:
+        """Exact fields whose value missing on both sides counts as equal."""
+        ...
+
+    def normalised(self, values: Values) -> Mapping[str, str | None]:
+        """Each compared field's normalised value."""
+        ...
+
+
 @attrs.frozen
 class FieldScore:
     """One field's comparison: the normalised values, their similarity and whether it passed.
@@ -196,7 +241,7 @@ def compared(
     """One comparison: the similarity, and whether it passed (present on both sides and
     reaching ``threshold``; for an exact field that ``shared``, also missing on both).
     The one definition of a passing comparison, for scores and for the gates a search
-    turns candidates away at (:meth:`MatchStrategy.passes_gates`)."""
+    turns candidates away at (:meth:`matching.strategies.MatchStrategy.passes_gates`)."""
     if shared and not a and not b:
         return 1.0, True
     value = similarity(method, a, b)
@@ -204,7 +249,7 @@ def compared(
 
 
 def _compare(
-    strategy: MatchStrategy, a: Mapping[str, str | None], b: Mapping[str, str | None]
+    strategy: ScoringStrategy, a: Mapping[str, str | None], b: Mapping[str, str | None]
 ) -> tuple[list[tuple[str | None, str | None, float | None, bool]], float, bool]:
     """The numbers behind a verdict: per exact field, then per fuzzy rule, ``(a, b,
     similarity, passed)``; the score; whether the pair matched. Both
@@ -232,7 +277,7 @@ def _compare(
 
 
 def matches_normalised(
-    strategy: MatchStrategy, a: Mapping[str, str | None], b: Mapping[str, str | None]
+    strategy: ScoringStrategy, a: Mapping[str, str | None], b: Mapping[str, str | None]
 ) -> bool:
     """``score_normalised(strategy, a, b).matched``, without building its explanation:
     what a search through many candidates asks of each."""
@@ -240,7 +285,7 @@ def matches_normalised(
 
 
 def score_normalised(
-    strategy: MatchStrategy, a: Mapping[str, str | None], b: Mapping[str, str | None]
+    strategy: ScoringStrategy, a: Mapping[str, str | None], b: Mapping[str, str | None]
 ) -> MatchScore:
     """Score two records already normalised by ``strategy.normalised``.
 
@@ -273,7 +318,7 @@ def score_normalised(
     return MatchScore(matched, score, tuple(fields), tuple(reasons))
 
 
-def score_pair(strategy: MatchStrategy, a: Values, b: Values) -> MatchScore:
+def score_pair(strategy: ScoringStrategy, a: Values, b: Values) -> MatchScore:
     """Score two records (mappings of field values, or lifecycle records) under ``strategy``.
 
     Matched iff every exact field is present on both sides and equal after
