@@ -194,11 +194,16 @@ def average_linkage(
     return [sorted(groups[i]) for i in np.flatnonzero(active)]
 
 
-def cluster_frame(ids: npt.NDArray[np.object_], labels: Labels) -> pd.DataFrame:
-    """Every record id once, with its ``cluster_id`` (the smallest id in its cluster)."""
-    order = np.argsort(ids, kind="stable")
-    rank = np.empty(len(ids), dtype=np.int64)
-    rank[order] = np.arange(len(ids))
+def cluster_frame(
+    ids: npt.NDArray[np.object_], labels: Labels, rank: npt.NDArray[np.int64] | None = None
+) -> pd.DataFrame:
+    """Every record id once, with its ``cluster_id`` (the smallest id in its cluster);
+    ``rank`` is each id's position among the ids sorted, when known."""
+    if rank is None:
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    order = np.empty(len(ids), dtype=np.int64)
+    order[rank] = np.arange(len(ids))
     _, dense = distinct_inverse(labels)
     smallest = np.full(int(dense.max()) + 1 if len(dense) else 0, len(ids), dtype=np.int64)
     np.minimum.at(smallest, dense, rank)

@@ -202,7 +202,7 @@ def _run(
     )
     return DedupeResult(
         pairs=result_pairs,
-        clusters=cluster_frame(ids, labels),
+        clusters=cluster_frame(ids, labels, prepared.rank),
         model=model,
         threshold=choice.probability,
         records=n,

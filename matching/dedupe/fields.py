@@ -215,7 +215,7 @@ class Prepared:
     def rank(self) -> npt.NDArray[np.int64]:
         """Each record's position among the ids sorted: ids compared as integers."""
         if not self._rank:
-            order = np.argsort(self.ids, kind="stable")
+            order = np.argsort(_sortable(self.ids), kind="stable")
             rank = np.empty(self.n, dtype=np.int64)
             rank[order] = np.arange(self.n)
             self._rank.append(rank)
@@ -247,6 +247,15 @@ class Prepared:
         """Whether the prepared column ``name`` has any value."""
         column = self.columns.get(name)
         return column is not None and any(v is not None for v in column)
+
+
+def _sortable(ids: npt.NDArray[np.object_]) -> npt.NDArray[Any]:
+    """``ids`` as fixed-width text when that sorts them the same way (no id ends in a NUL,
+    which fixed width drops) and is small: numpy sorts it in C, twice as fast."""
+    longest = max((len(i) for i in ids), default=0)
+    if longest > 64 or any(i.endswith("\x00") for i in ids):
+        return ids
+    return ids.astype(f"U{max(longest, 1)}")
 
 
 def prepare(frame: pd.DataFrame, ids: npt.NDArray[np.object_]) -> Prepared:
