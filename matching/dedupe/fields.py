@@ -149,10 +149,13 @@ def _date(value: object) -> str | None:
     return digits if len(digits) == 8 and digits[:2] in ("18", "19", "20") else None
 
 
-def derived(function: Callable[..., str | None], *columns: tuple[list[Codes], Keys]) -> Keys:
+def derived(
+    function: Callable[..., str | None], *columns: tuple[list[Codes], Keys]
+) -> tuple[Keys, Codes, Keys]:
     """``function`` of each row's values of ``columns`` (each as :meth:`Prepared.coded`
-    gives it), computed once per distinct combination of them; ``None`` where any of
-    them is missing."""
+    gives it), computed once per distinct combination of them, ``None`` where any of
+    them is missing; with the result's codes and distinct values, as
+    :meth:`Prepared.coded` gives them."""
     combined = np.zeros(len(columns[0][0][0]), dtype=np.int64)
     missing = np.zeros(len(combined), dtype=bool)
     for (codes,), values in columns:
@@ -167,7 +170,12 @@ def derived(function: Callable[..., str | None], *columns: tuple[list[Codes], Ke
     arguments = [values[codes[first[present]]].tolist() for (codes,), values in columns]
     out = np.full(len(distinct), None, dtype=object)
     out[present] = [function(*values) for values in zip(*arguments, strict=True)]
-    return np.asarray(out[keys], dtype=object)
+    renumbered, uniques = pd.factorize(out, use_na_sentinel=True)
+    return (
+        np.asarray(out[keys], dtype=object),
+        renumbered.astype(np.int64)[keys],
+        np.asarray(uniques, dtype=object),
+    )
 
 
 def _tokens(first: str, last: str) -> str:
@@ -315,5 +323,8 @@ def prepare(frame: pd.DataFrame, ids: npt.NDArray[np.object_]) -> Prepared:
         ("birth_year", _year, ("birthdate",)),
     )
     for name, derive, sources in keyed:
-        columns[name] = derived(derive, *(prepared.coded(source) for source in sources))
+        columns[name], codes, uniques = derived(
+            derive, *(prepared.coded(source) for source in sources)
+        )
+        precoded[(name,)] = ({name: codes}, uniques)
     return prepared
