@@ -18,7 +18,9 @@ not know leadflow::
     └── DiagramError (RuntimeError)           a diagram format the machine cannot render
 
 ``transitions.MachineError`` never reaches a caller: refusals are raised as
-:class:`TransitionNotAllowed`.
+:class:`TransitionNotAllowed`. ``matching``'s errors, under the same root, are in
+:mod:`matching.errors`; ``docs/reference/errors.md`` lists both (a test compares it with
+the code).
 """
 
 from __future__ import annotations

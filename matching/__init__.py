@@ -14,26 +14,31 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from matching.dedupe import DedupeModel, DedupeResult, find_duplicates, find_matches
-    from matching.handler import SubmissionHandler
-    from matching.scoring import FieldScore, MatchScore, Method, score_pair, similarity
-    from matching.store import (
-        Candidate,
+    from matching.errors import (
         ConflictError,
-        Interaction,
+        FieldProblem,
+        ImportFileError,
         RecordNotFound,
         SchemaVersionError,
-        Store,
         StoreBusy,
         StoreConfigError,
         StoreError,
         StoreUnavailable,
-        Tombstone,
+        StrategyError,
+        SubmissionRejected,
         TombstonedError,
+    )
+    from matching.handler import SubmissionHandler
+    from matching.scoring import FieldScore, MatchScore, Method, score_pair, similarity
+    from matching.store import (
+        Candidate,
+        Interaction,
+        Store,
+        Tombstone,
         Transaction,
         open_store,
     )
     from matching.store.bulk import (
-        ImportFileError,
         ImportReport,
         RowError,
         export_csv,
@@ -53,12 +58,10 @@ if _typing.TYPE_CHECKING:
         PRESETS,
         FuzzyRule,
         MatchStrategy,
-        StrategyError,
         Target,
     )
     from matching.submissions import (
         ContactAction,
-        FieldProblem,
         LeadAction,
         MatchInfo,
         Mode,
@@ -70,7 +73,6 @@ if _typing.TYPE_CHECKING:
         Submission,
         SubmissionOutcome,
         SubmissionPolicy,
-        SubmissionRejected,
     )
 
 __all__ = [
@@ -135,26 +137,31 @@ __all__ = [
 ]
 
 _SOURCES = {
-    "matching.handler": ("SubmissionHandler",),
-    "matching.scoring": ("FieldScore", "MatchScore", "Method", "score_pair", "similarity"),
-    "matching.store": (
-        "Candidate",
+    "matching.errors": (
         "ConflictError",
-        "Interaction",
+        "FieldProblem",
+        "ImportFileError",
         "RecordNotFound",
         "SchemaVersionError",
-        "Store",
         "StoreBusy",
         "StoreConfigError",
         "StoreError",
         "StoreUnavailable",
-        "Tombstone",
+        "StrategyError",
+        "SubmissionRejected",
         "TombstonedError",
+    ),
+    "matching.handler": ("SubmissionHandler",),
+    "matching.scoring": ("FieldScore", "MatchScore", "Method", "score_pair", "similarity"),
+    "matching.store": (
+        "Candidate",
+        "Interaction",
+        "Store",
+        "Tombstone",
         "Transaction",
         "open_store",
     ),
     "matching.store.bulk": (
-        "ImportFileError",
         "ImportReport",
         "RowError",
         "export_csv",
@@ -174,12 +181,10 @@ _SOURCES = {
         "PRESETS",
         "FuzzyRule",
         "MatchStrategy",
-        "StrategyError",
         "Target",
     ),
     "matching.submissions": (
         "ContactAction",
-        "FieldProblem",
         "LeadAction",
         "MatchInfo",
         "Mode",
@@ -191,7 +196,6 @@ _SOURCES = {
         "Submission",
         "SubmissionOutcome",
         "SubmissionPolicy",
-        "SubmissionRejected",
     ),
     # Batch dedupe brings pandas, numpy, scipy and rapidfuzz.
     "matching.dedupe": ("DedupeModel", "DedupeResult", "find_duplicates", "find_matches"),

@@ -24,6 +24,9 @@ from lifecycle.errors import LeadflowError
 from matching.cli_dedupe import dedupe
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
     from matching.handler import SubmissionHandler
     from matching.store import Store
     from matching.store.bulk import ImportReport
@@ -219,7 +222,7 @@ _busy_option = click.option(
 @contextmanager
 def _database_errors(hint: str) -> Iterator[None]:
     """Add ``hint`` (what stays stored) to a store failure's one line."""
-    from matching.store import ConflictError, StoreError
+    from matching.errors import ConflictError, StoreError
 
     try:
         yield
@@ -319,23 +322,30 @@ def _write_rejections(report: ImportReport, path: Path) -> None:
         raise click.ClickException(f"cannot write {path}: {err.strerror or err}") from err
 
 
-def _with_progress(file: Path, label: str, run: Callable[[Callable[[int], object] | None], T]) -> T:
-    """``run(progress)``, with a progress bar of lines read when standard error is a terminal;
-    ``progress(n)`` says that ``n`` lines of ``file`` were read."""
-    from rich.console import Console
+def progress_bars(console: Console) -> Progress:
+    """The commands' progress bars: a label, a bar, done of total and the time left, on
+    ``console``, gone when done."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        return run(None)
-    with Progress(
+    return Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=console,
         transient=True,
-    ) as bar:
+    )
+
+
+def _with_progress(file: Path, label: str, run: Callable[[Callable[[int], object] | None], T]) -> T:
+    """``run(progress)``, with a progress bar of lines read when standard error is a terminal;
+    ``progress(n)`` says that ``n`` lines of ``file`` were read."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return run(None)
+    with progress_bars(console) as bar:
         task = bar.add_task(label, total=_count_lines(file))
         return run(lambda rows: bar.update(task, completed=rows))
 
@@ -500,7 +510,8 @@ class _StrategyParam(click.ParamType):  # type: ignore[type-arg]  # generic in n
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> MatchStrategy:
-        from matching.strategies import PRESETS, MatchStrategy, StrategyError
+        from matching.errors import StrategyError
+        from matching.strategies import PRESETS, MatchStrategy
 
         if isinstance(value, MatchStrategy):
             return value
@@ -790,7 +801,7 @@ def _replay(
     progress: Callable[[int], object] | None,
 ) -> _Tally:
     """Hand every line of ``file`` to ``handler``; a bad line is counted, never fatal."""
-    from matching.submissions import SubmissionRejected
+    from matching.errors import SubmissionRejected
 
     with file.open("rb") as lines:
         for number, raw in enumerate(lines, start=1):

@@ -111,19 +111,14 @@ def _with_phases(run: Callable[[Progress | None], DedupeResult]) -> DedupeResult
     """``run(progress)``, with one progress bar per phase of the run when standard error is
     a terminal (:data:`matching.dedupe.progress.PHASES`)."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
+    from rich.progress import TaskID
+
+    from matching.cli import progress_bars
 
     console = Console(stderr=True)
     if not console.is_terminal:
         return run(None)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as bars:
+    with progress_bars(console) as bars:
         tasks: dict[str, TaskID] = {}
 
         def progress(phase: str, done: int, total: int) -> None:

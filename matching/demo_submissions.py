@@ -21,13 +21,13 @@ import attrs
 
 from lifecycle import Contact, Lead
 from lifecycle.eligibility import consent_level_at
+from matching.errors import SubmissionRejected
 from matching.handler import SubmissionHandler
 from matching.store import Store
 from matching.submissions import (
     ContactAction,
     LeadAction,
     SubmissionOutcome,
-    SubmissionRejected,
 )
 
 CE_PAGE = "page-ce-courses"

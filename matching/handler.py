@@ -31,11 +31,10 @@ from lifecycle.eligibility import consent_level_at
 from lifecycle.errors import Problems
 from lifecycle.relations import CONTACT, LEAD, MASTER_FIELD, parent_field
 from matching import normalize
+from matching.errors import ConflictError, RecordNotFound
 from matching.scoring import MatchScore, matches_normalised, score_normalised
 from matching.store import (
-    ConflictError,
     Interaction,
-    RecordNotFound,
     Store,
     Tombstone,
     Transaction,

@@ -28,15 +28,14 @@ from __future__ import annotations
 import functools
 import re
 from itertools import pairwise
-from typing import Any
 
 import phonenumbers
 
-from lifecycle import LeadflowError
 from matching import _normalize_tables as tables
 from matching._folding import clean, folded, initials_joined
 from matching._folding import words as words_of
 from matching._normalize_tables import EMAIL_PROVIDERS, EmailProvider
+from matching.errors import NormalisationError
 
 __all__ = [
     "DEFAULT_REGION",
@@ -61,19 +60,6 @@ DEFAULT_REGION = "US"
 _CACHED_KEYS = 16_384
 """Keys remembered per normaliser: one submission normalises the same address, phones and
 names several times (screening, lookup, scoring, stored keys), and a normaliser is pure."""
-
-
-class NormalisationError(LeadflowError, ValueError):
-    """A normaliser was called wrongly (an unknown region code); junk data never raises."""
-
-    def __init__(self, argument: str, expected: str, got: object) -> None:
-        self.argument = argument
-        self.expected = expected
-        self.got = got
-        super().__init__(f"{argument!r} must be {expected} (got {got!r}).")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.argument, self.expected, self.got))
 
 
 # --- text --------------------------------------------------------------------------------

@@ -20,9 +20,10 @@ from typing import Any, TypeAlias
 import attrs
 
 from lifecycle.eligibility import FrozenMap
-from lifecycle.errors import LeadflowError, Problems
+from lifecycle.errors import Problems
 from lifecycle.records import Contact, Lead, Record
 from matching import normalize
+from matching.errors import StrategyError as StrategyError
 from matching.keys import (
     KEY_FUNCTIONS,
     KEYED_FIELDS,
@@ -38,32 +39,6 @@ Normalizer: TypeAlias = Callable[[object], str | None]
 _Gate: TypeAlias = tuple[str, Callable[[Values], object], Normalizer, Method, float, bool]
 """A comparison every match passes: field, reader, normaliser, method, threshold, and
 whether a value missing on both sides is shared (an exact field in ``shared_missing``)."""
-
-
-class StrategyError(LeadflowError, ValueError):
-    """A match strategy (or fuzzy rule) that cannot be built or loaded.
-
-    ``problems`` lists every problem found, each naming its field (``fields``, paths
-    such as ``fuzzy[1].threshold``) in one shape: ``'<field>' must be <expected> (got
-    <value>).``
-    """
-
-    def __init__(
-        self,
-        strategy: str | None,
-        problems: Sequence[tuple[str, str]],
-        subject: str = "match strategy",
-    ) -> None:
-        self.strategy = strategy
-        self.subject = subject
-        self.fields = tuple(field for field, _ in problems)
-        self.problems = tuple(text for _, text in problems)
-        what = subject if strategy is None else f"{subject} {strategy!r}"
-        super().__init__(f"{what} is invalid: {' '.join(self.problems)}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        pairs = tuple(zip(self.fields, self.problems, strict=True))
-        return (type(self), (self.strategy, pairs, self.subject))
 
 
 class Target(enum.Enum):

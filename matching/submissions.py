@@ -24,6 +24,8 @@ from lifecycle.errors import Problems, convert_fields
 from lifecycle.fields import checked_flag
 from lifecycle.records import PERSONAL_FIELDS
 from matching import normalize
+from matching.errors import FieldProblem as FieldProblem
+from matching.errors import SubmissionRejected as SubmissionRejected
 from matching.scoring import MatchScore
 
 _E = TypeVar("_E", bound=enum.Enum)
@@ -187,23 +189,6 @@ LEAD_FIELDS = (
 MAX_EXTRA_FIELDS = 50
 MAX_EXTRA_LENGTH = 4_000
 """Limits on the fields a form sends that no record takes (kept in the interaction only)."""
-
-
-@attrs.frozen
-class FieldProblem:
-    """Why one submitted field was refused."""
-
-    field: str
-    reason: str
-
-
-class SubmissionRejected(LeadflowError, ValueError):
-    """The submission was refused and nothing was written; ``problems`` names each field."""
-
-    def __init__(self, problems: tuple[FieldProblem, ...]) -> None:
-        self.problems = problems
-        listed = "; ".join(f"{p.field}: {p.reason}" for p in problems)
-        super().__init__(f"submission rejected, nothing written: {listed}")
 
 
 def _check_field(kind: type[Lead] | type[Contact], name: str, value: object) -> str | None:

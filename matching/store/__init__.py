@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matching.store.errors import (
+from matching.errors import (
     ConflictError,
     RecordNotFound,
     SchemaVersionError,

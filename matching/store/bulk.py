@@ -32,8 +32,8 @@ import attrs
 import sqlalchemy as sa
 
 from lifecycle import FieldTypeError, InvalidFieldError, Record
+from matching.errors import ImportFileError, TombstonedError
 from matching.store import codec, schema
-from matching.store.errors import StoreError, TombstonedError
 from matching.store.rows import RowError, RowParser, check_kind
 from matching.store.store import OnExisting, Store, Transaction
 
@@ -70,10 +70,6 @@ _ON_EXISTING = ("error", "skip", "update")
 
 Progress = Callable[[int], object]
 """Called after each committed batch with the number of rows read so far."""
-
-
-class ImportFileError(StoreError, ValueError):
-    """A file cannot be read as CSV or JSON Lines; batches before the failure stay stored."""
 
 
 @attrs.frozen

@@ -22,9 +22,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import StaticPool
 
+from matching.errors import SchemaVersionError, StoreConfigError
 from matching.store import failures
 from matching.store.checkpoint import WAL_SIZE_LIMIT, Checkpointer
-from matching.store.errors import SchemaVersionError, StoreConfigError
 from matching.store.failures import DEFAULT_BUSY_TIMEOUT, Where
 
 DEFAULT_PATH = "leadflow.db"

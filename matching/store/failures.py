@@ -1,18 +1,18 @@
 """Driver errors mapped to the store's errors, so none reaches a caller.
 
 SQLAlchemy, ``sqlite3`` and ``psycopg`` (``psycopg.errors`` included) raise their own
-exception classes; the store turns each into a :class:`~matching.store.errors.StoreError`
+exception classes; the store turns each into a :class:`~matching.errors.StoreError`
 raised ``from`` the original, at every boundary a driver error can cross (a store
 method or transaction, :func:`~matching.store.open_store`, a migration, a bulk export,
 a prepared statement):
 
 * a lock held past the busy timeout (SQLite ``SQLITE_BUSY``/"database is locked",
-  PostgreSQL ``lock_not_available``) → :class:`~matching.store.errors.StoreBusy`;
+  PostgreSQL ``lock_not_available``) → :class:`~matching.errors.StoreBusy`;
 * a lost race (a unique key another writer stored first, a deadlock, a serialization
-  failure) → :class:`~matching.store.errors.ConflictError`: retrying the transaction is safe;
+  failure) → :class:`~matching.errors.ConflictError`: retrying the transaction is safe;
 * a database that cannot be reached (refused or lost connections, a server shutting
-  down, a file that cannot be opened) → :class:`~matching.store.errors.StoreUnavailable`;
-* anything else → :class:`~matching.store.errors.StoreError`.
+  down, a file that cannot be opened) → :class:`~matching.errors.StoreUnavailable`;
+* anything else → :class:`~matching.errors.StoreError`.
 
 Only the driver message's first line is kept: the SQL and its parameters, which may
 hold personal data, stay in ``__cause__``.
@@ -32,7 +32,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
-from matching.store.errors import ConflictError, StoreBusy, StoreError, StoreUnavailable
+from matching.errors import ConflictError, StoreBusy, StoreError, StoreUnavailable
 
 Kind = Literal["busy", "conflict", "unavailable", "error"]
 """What a driver error means for the caller (see the module docstring)."""

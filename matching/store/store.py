@@ -38,6 +38,7 @@ from lifecycle import (
 from lifecycle.clock import require_aware
 from lifecycle.relations import MASTER_FIELD, parent_fields
 from matching import normalize
+from matching.errors import ConflictError, RecordNotFound, StoreError, TombstonedError
 from matching.keys import KEYED_FIELDS, lookup_keys, record_keys
 from matching.store import codec, failures, schema
 from matching.store.engine import (
@@ -48,7 +49,6 @@ from matching.store.engine import (
     migrate,
     parse_url,
 )
-from matching.store.errors import ConflictError, RecordNotFound, StoreError, TombstonedError
 from matching.store.prepared import Prepared
 from matching.store.values import Candidate, Interaction, Tombstone, newest_first
 

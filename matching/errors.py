@@ -1,0 +1,250 @@
+"""Every error ``matching`` raises, in one module.
+
+Each derives from :class:`lifecycle.LeadflowError` and from the builtin it means, so
+``except ValueError`` (or ``KeyError``, ``TimeoutError``, ...) keeps working for callers
+who do not know leadflow::
+
+    LeadflowError
+    ├── NormalisationError (ValueError)       a normaliser called wrongly (an unknown region)
+    ├── StrategyError (ValueError)            a match strategy or fuzzy rule that cannot be built
+    ├── SubmissionRejected (ValueError)       a form submission refused before anything was written
+    └── StoreError (RuntimeError)             the store refused or could not do it; nothing written
+        ├── ConflictError                     another writer got there first; retrying is safe
+        ├── SchemaVersionError                the database schema is not this leadflow's
+        ├── RecordNotFound (KeyError)         no stored record of that type has that id
+        ├── StoreConfigError (ValueError)     the store URL or options are unusable
+        ├── TombstonedError (ValueError)      the address belongs to a deleted record (D14)
+        ├── StoreBusy (TimeoutError)          another writer held the lock past the busy timeout
+        ├── StoreUnavailable (ConnectionError) the database cannot be reached
+        └── ImportFileError (ValueError)      a file that cannot be read as CSV or JSON Lines
+
+The modules that raise them import them from here (``matching.store.errors``,
+``matching.strategies``, ... still offer them under their old names). This module stays
+pure: the linkage core imports it, so it loads no SQLAlchemy, Alembic, rich or click.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from lifecycle.decisions import cite
+from lifecycle.errors import LeadflowError
+
+__all__ = [
+    "ConflictError",
+    "FieldProblem",
+    "ImportFileError",
+    "NormalisationError",
+    "RecordNotFound",
+    "SchemaVersionError",
+    "StoreBusy",
+    "StoreConfigError",
+    "StoreError",
+    "StoreUnavailable",
+    "StrategyError",
+    "SubmissionRejected",
+    "TombstonedError",
+]
+
+
+# --- the linkage core ------------------------------------------------------------------
+
+
+class NormalisationError(LeadflowError, ValueError):
+    """A normaliser was called wrongly (an unknown region code); junk data never raises.
+
+    A ``ValueError``: the argument the caller passed is not one the normaliser takes."""
+
+    def __init__(self, argument: str, expected: str, got: object) -> None:
+        self.argument = argument
+        self.expected = expected
+        self.got = got
+        super().__init__(f"{argument!r} must be {expected} (got {got!r}).")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.argument, self.expected, self.got))
+
+
+class StrategyError(LeadflowError, ValueError):
+    """A match strategy (or fuzzy rule) that cannot be built or loaded.
+
+    ``problems`` lists every problem found, each naming its field (``fields``, paths
+    such as ``fuzzy[1].threshold``) in one shape: ``'<field>' must be <expected> (got
+    <value>).`` A ``ValueError``: the strategy's values (or its dict or JSON) are invalid.
+    """
+
+    def __init__(
+        self,
+        strategy: str | None,
+        problems: Sequence[tuple[str, str]],
+        subject: str = "match strategy",
+    ) -> None:
+        self.strategy = strategy
+        self.subject = subject
+        self.fields = tuple(field for field, _ in problems)
+        self.problems = tuple(text for _, text in problems)
+        what = subject if strategy is None else f"{subject} {strategy!r}"
+        super().__init__(f"{what} is invalid: {' '.join(self.problems)}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        pairs = tuple(zip(self.fields, self.problems, strict=True))
+        return (type(self), (self.strategy, pairs, self.subject))
+
+
+# --- form submissions ------------------------------------------------------------------
+
+
+@attrs.frozen
+class FieldProblem:
+    """Why one submitted field was refused."""
+
+    field: str
+    reason: str
+
+
+class SubmissionRejected(LeadflowError, ValueError):
+    """The submission was refused and nothing was written; ``problems`` names each field.
+
+    A ``ValueError``: the submitted data is invalid (or blocked by the form's policy)."""
+
+    def __init__(self, problems: tuple[FieldProblem, ...]) -> None:
+        self.problems = problems
+        listed = "; ".join(f"{p.field}: {p.reason}" for p in problems)
+        super().__init__(f"submission rejected, nothing written: {listed}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.problems,))
+
+
+# --- the record store ------------------------------------------------------------------
+
+
+class StoreError(LeadflowError, RuntimeError):
+    """Something the record store refused or could not do; nothing was written.
+
+    A ``RuntimeError``: what failed is the store at run time (a driver error that means
+    none of the errors below), not a value the caller passed; the subclasses that are
+    about the caller's values or a missing record add ``ValueError`` or ``KeyError``."""
+
+
+class ConflictError(StoreError):
+    """Another writer changed the record first (its version moved on); reload and retry.
+
+    A ``RuntimeError`` (through :class:`StoreError`), as when a dict changes size while it
+    is read: the data changed under the caller, and the same call can succeed on retry."""
+
+    def __init__(
+        self,
+        kind: str,
+        record_id: str,
+        expected: int | None,
+        found: int | None,
+        detail: str | None = None,
+    ) -> None:
+        self.kind, self.record_id, self.expected, self.found = kind, record_id, expected, found
+        self.detail = detail
+        why = detail if detail is not None else _version_conflict(expected, found)
+        super().__init__(f"{kind} {record_id!r} was not saved: {why}.")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.kind, self.record_id, self.expected, self.found, self.detail))
+
+
+def _version_conflict(expected: int | None, found: int | None) -> str:
+    if found is None and expected:
+        return "it was deleted by another writer"
+    if expected is None or expected == 0:
+        return "a record with this id already exists; load it instead of adding it"
+    return f"it is at version {found}, not {expected}: another writer saved it first"
+
+
+class RecordNotFound(StoreError, KeyError):
+    """No stored record of that type has that id.
+
+    A ``KeyError``: the id is a key the store does not hold, as with a dict."""
+
+    def __init__(self, kind: str, record_id: str) -> None:
+        self.kind, self.record_id = kind, record_id
+        super().__init__(f"no {kind} with id {record_id!r} in the store.")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.kind, self.record_id))
+
+
+class StoreConfigError(StoreError, ValueError):
+    """The store URL or options are unusable.
+
+    A ``ValueError``: the URL or an option the caller passed is invalid."""
+
+
+class SchemaVersionError(StoreError):
+    """The database schema is older than this leadflow and migration was not allowed, or newer.
+
+    A ``RuntimeError`` (through :class:`StoreError`): the database is in a state this code
+    cannot use; no argument of the call is wrong."""
+
+
+class TombstonedError(StoreError, ValueError):
+    """The address belongs to a deleted record; recreating it needs an explicit override (D14).
+
+    A ``ValueError``: the record given carries an address that may not be used again, so
+    it is refused like any other invalid value (an import rejects the row)."""
+
+    def __init__(self, address: str, kind: str, record_id: str) -> None:
+        self.address, self.kind, self.record_id = address, kind, record_id
+        super().__init__(
+            f"{address!r} belongs to a deleted {kind} ({record_id}); "
+            f"it is not recreated silently {cite('D14')}."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.address, self.kind, self.record_id))
+
+
+class StoreBusy(StoreError, TimeoutError):
+    """Another writer held the database's lock for longer than the busy timeout.
+
+    ``store`` is where (a SQLite file's path, or a URL with the password hidden) and
+    ``waited`` the busy timeout in seconds; nothing was written. The message names the
+    setting that waits longer as the caller spells it (:meth:`describe`). A
+    ``TimeoutError``: the call gave up waiting; it can succeed later."""
+
+    def __init__(self, store: str, waited: float) -> None:
+        self.store, self.waited = store, waited
+        super().__init__(self.describe())
+
+    def describe(self, *, command_line: bool = False) -> str:
+        """The message, naming ``busy_timeout=SECONDS`` (``--busy-timeout SECONDS`` with
+        ``command_line``)."""
+        setting = "--busy-timeout SECONDS" if command_line else "busy_timeout=SECONDS"
+        return (
+            f"the store at {self.store} is busy: another writer held its lock for longer "
+            f"than the {self.waited:g} s busy timeout, and nothing was written; try again, "
+            f"or wait longer with {setting}."
+        )
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.store, self.waited))
+
+
+class StoreUnavailable(StoreError, ConnectionError):
+    """The database cannot be reached: a server refused or dropped the connection, or a
+    file cannot be opened. The message names the store, never its password.
+
+    A ``ConnectionError``: the store's server or file could not be reached at all."""
+
+
+class ImportFileError(StoreError, ValueError):
+    """A file cannot be read as CSV or JSON Lines; batches before the failure stay stored.
+
+    A ``ValueError``: the file given is not input leadflow can read (a repeated header,
+    malformed CSV or JSON, text that is not UTF-8, or a path that cannot be opened)."""
