@@ -192,8 +192,8 @@ def _pair(kind: type[Record], statecode: Any, statuscode: Any, position: int) ->
         raise InvalidStatusError(f"row {position}: {err}") from err
     if status.state_value != state.value:
         raise InvalidStatusError(
-            f"row {position}: 'statuscode' {status.code} ({status.label}) is not a status of "
-            f"statecode {state.code} ({state.label})."
+            f"row {position}: 'statuscode' must be a status of statecode {state.code} "
+            f"({state.label}) (got {status.code}, {status.label})."
         )
     return state, status
 

@@ -17,6 +17,8 @@ not know leadflow::
     ├── MergeError (ValueError)               a merge D4 refuses
     └── DiagramError (RuntimeError)           a diagram format the machine cannot render
 
+Every problem an error collects is a :class:`Problem` (a path, what it must be, what it
+got), read in the one validation shape ``'<field>' must be <expected> (got <value>).``
 ``transitions.MachineError`` never reaches a caller: refusals are raised as
 :class:`TransitionNotAllowed`. ``matching``'s errors, under the same root, are in
 :mod:`matching.errors`; ``docs/reference/errors.md`` lists both (a test compares it with
@@ -29,9 +31,58 @@ import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+import attrs
+
 
 class LeadflowError(Exception):
     """Root of every error leadflow raises."""
+
+
+@attrs.frozen
+class Problem:
+    """One problem found in a value: ``path`` names the field (``fuzzy[1].threshold``,
+    ``transitions[0].sources``), ``expected`` what it must be, ``got`` what it was.
+
+    Every error that collects problems holds these (:class:`InvalidFieldError`,
+    :class:`Problems`, :class:`InvalidDefinition`, ``matching``'s ``StrategyError`` and
+    ``SubmissionRejected``), and each reads as :attr:`message`, the one shape
+    ``'<path>' must be <expected> (got <value>).`` The value is ``repr(got)``, or
+    ``shown`` when the value is better described than printed (``an unknown key``,
+    ``nothing``, ``a list``)."""
+
+    path: str
+    expected: str
+    got: object = attrs.field(hash=False)
+    shown: str | None = attrs.field(default=None, kw_only=True)
+
+    @property
+    def message(self) -> str:
+        """``'<path>' must be <expected> (got <value>).``"""
+        return f"{self.path!r} {self.reason}"
+
+    @property
+    def reason(self) -> str:
+        """The message without its path, ``must be <expected> (got <value>).``, for a
+        listing that shows the path beside it."""
+        shown = repr(self.got) if self.shown is None else self.shown
+        return f"must be {self.expected} (got {shown})."
+
+    @property
+    def field(self) -> str:
+        """:attr:`path`, under the name ``FieldProblem`` gave it."""
+        return self.path
+
+
+def type_named(value: object) -> str:
+    """``value`` shown by its type, ``a list`` or ``an int``: for a ``shown`` value that
+    should not be printed whole."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+def describe(problems: Iterable[Problem]) -> str:
+    """The message of an error that holds ``problems``: each one's, in order."""
+    return " ".join(problem.message for problem in problems)
 
 
 class InvalidFieldError(LeadflowError, ValueError):
@@ -39,7 +90,7 @@ class InvalidFieldError(LeadflowError, ValueError):
 
     The message has one shape: ``'<field>' must be <expected> (got <value>).`` When a
     configuration has several bad fields, one error reports them all: it is the first
-    one's, and ``problems`` holds every ``(field, message)``, its own first.
+    one's, and ``problems`` holds every :class:`Problem`, its own first.
     """
 
     def __init__(
@@ -47,19 +98,23 @@ class InvalidFieldError(LeadflowError, ValueError):
         field: str,
         expected: str,
         got: Any,
-        also: Sequence[tuple[str, str]] = (),
+        also: Sequence[Problem] = (),
         shown: str | None = None,
     ) -> None:
         self.field = field
         self.expected = expected
         self.got = got
         self._shown = shown
-        self.problems: tuple[tuple[str, str], ...] = ((field, self._message()), *also)
-        super().__init__(" ".join(text for _, text in self.problems))
+        self.problems: tuple[Problem, ...] = (self._problem(), *also)
+        super().__init__(describe(self.problems))
 
-    def _message(self) -> str:
-        shown = repr(self.got) if self._shown is None else self._shown
-        return f"{self.field!r} must be {self.expected} (got {shown})."
+    @property
+    def problem(self) -> Problem:
+        """This field's own problem (the first of :attr:`problems`)."""
+        return self.problems[0]
+
+    def _problem(self) -> Problem:
+        return Problem(self.field, self.expected, self.got, shown=self._shown)
 
     def __reduce__(self) -> tuple[Any, ...]:
         args = (self.field, self.expected, self.got, self.problems[1:], self._shown)
@@ -67,15 +122,13 @@ class InvalidFieldError(LeadflowError, ValueError):
 
 
 class FieldTypeError(InvalidFieldError, TypeError):
-    """A field was given a value of the wrong type."""
+    """A field was given a value of the wrong type; the message shows the value and its
+    type: ``(got 'no' that is a str)``."""
 
-    def _message(self) -> str:
-        if self._shown is not None:
-            return super()._message()
+    def _problem(self) -> Problem:
         got = self.got
-        return (
-            f"{self.field!r} must be {self.expected} (got {got!r} that is a {type(got).__name__})."
-        )
+        shown = f"{got!r} that is a {type(got).__name__}" if self._shown is None else self._shown
+        return Problem(self.field, self.expected, got, shown=shown)
 
 
 T = TypeVar("T")
@@ -85,16 +138,15 @@ class Problems:
     """Every problem found while checking a configuration (a policy, a strategy, a
     handler's options), so that one error reports them all instead of the first.
 
-    Each problem is a ``(field, message)`` pair in the shape ``'<field>' must be
-    <expected> (got <value>).``; :meth:`raise_if_any` raises them together."""
+    Each problem is a :class:`Problem`; :meth:`raise_if_any` raises them together."""
 
     def __init__(self) -> None:
         self._errors: list[InvalidFieldError] = []
 
     @property
-    def items(self) -> list[tuple[str, str]]:
-        """Every ``(field, message)`` noted, in order."""
-        return [item for error in self._errors for item in error.problems]
+    def items(self) -> list[Problem]:
+        """Every :class:`Problem` noted, in order."""
+        return [problem for error in self._errors for problem in error.problems]
 
     def __bool__(self) -> bool:
         return bool(self._errors)
@@ -126,9 +178,7 @@ class Problems:
             self.add(error)
             return None
 
-    def raise_if_any(
-        self, build: Callable[[list[tuple[str, str]]], Exception] | None = None
-    ) -> None:
+    def raise_if_any(self, build: Callable[[list[Problem]], Exception] | None = None) -> None:
         """Raise every problem noted, if any: as ``build(items)``, or else as the first
         field error noted, carrying the others (a single error is raised as it is)."""
         if not self._errors:
@@ -138,7 +188,7 @@ class Problems:
         head = self._errors[0]
         if len(self._errors) == 1:
             raise head
-        also = [item for error in self._errors[1:] for item in error.problems]
+        also = [problem for error in self._errors[1:] for problem in error.problems]
         raise type(head)(
             head.field, head.expected, head.got, [*head.problems[1:], *also], head._shown
         )
@@ -162,13 +212,13 @@ class InvalidStatusError(LeadflowError, ValueError):
 
 
 class InvalidDefinition(LeadflowError, ValueError):
-    """A machine definition breaks a structural rule; ``problems`` lists every one."""
+    """A machine definition breaks a structural rule; ``problems`` holds a
+    :class:`Problem` for every one, and ``name`` is the machine's."""
 
-    def __init__(self, name: str, problems: Sequence[str]) -> None:
+    def __init__(self, name: str, problems: Sequence[Problem]) -> None:
         self.name = name
         self.problems = tuple(problems)
-        listing = "; ".join(self.problems)
-        super().__init__(f"machine {name!r} is invalid: {listing}")
+        super().__init__(describe(self.problems))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.name, self.problems))
@@ -184,9 +234,9 @@ class UnknownTriggerError(LeadflowError, KeyError):
         super().__init__(record_type, trigger)
 
     def __str__(self) -> str:
-        return (
-            f"{self.record_type} has no trigger {self.trigger!r} (known: {', '.join(self.known)})."
-        )
+        known = ", ".join(self.known)
+        expected = f"a trigger of the {self.record_type} machine ({known})"
+        return Problem("trigger", expected, self.trigger).message
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.record_type, self.trigger, self.known))
@@ -201,10 +251,8 @@ class UnknownRecordError(LeadflowError, KeyError):
         super().__init__(record_id, event_id)
 
     def __str__(self) -> str:
-        return (
-            f"'record_id' must be the id of a known record (got {self.record_id!r}, "
-            f"in opt-out event {self.event_id!r})."
-        )
+        shown = f"{self.record_id!r}, in opt-out event {self.event_id!r}"
+        return Problem("record_id", "the id of a known record", self.record_id, shown=shown).message
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.record_id, self.event_id))
@@ -273,7 +321,15 @@ class FieldAssignmentError(LeadflowError, AttributeError):
 
 class MergeError(LeadflowError, ValueError):
     """A merge that D4 refuses: records of different types, one record twice, or a record
-    that is not active."""
+    that is not active. ``problem`` names the record at fault (``master`` or
+    ``subordinate``) and what it must be."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(problem.message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.problem,))
 
 
 class DiagramError(LeadflowError, RuntimeError):

@@ -30,6 +30,7 @@ from lifecycle.errors import (
     InvalidFieldError,
     InvalidStatusError,
     LeadflowError,
+    Problem,
     TransitionNotAllowed,
     UnknownTriggerError,
 )
@@ -109,54 +110,72 @@ class MachineDefinition:
         return tuple(dict.fromkeys(t.trigger for t in self.transitions))
 
 
-def validate_definition(definition: MachineDefinition) -> list[str]:
-    """Every structural problem of ``definition``; empty when it is sound.
+def validate_definition(definition: MachineDefinition) -> list[Problem]:
+    """Every structural problem of ``definition``, each a :class:`Problem` whose path
+    names the part at fault (``initial``, ``transitions[2].sources``, ...); empty when
+    it is sound.
 
     Checks: the initial state is a state and not final; every transition uses
     declared states and statuses of its destination; no transition leaves a final
     state; every state is reachable from the initial one; every non-final state
     has a way out (no trap states); no duplicate transition.
     """
-    problems: list[str] = []
+    problems: list[Problem] = []
     states = set(definition.states)
-    if definition.initial not in states:
-        problems.append(f"initial state {definition.initial!r} is not one of its states")
-    if definition.initial in definition.finals:
-        problems.append(f"initial state {definition.initial.value!r} is final")
+    own = f"states of {definition.name} ({', '.join(s.value for s in definition.states)})"
+    initial = definition.initial
+    if initial not in states:
+        problems.append(Problem("initial", f"one of the {own}", initial))
+    if initial in definition.finals:
+        problems.append(Problem("initial", "a state that is not final", initial.value))
     for final in definition.finals - states:
-        problems.append(f"final state {final!r} is not one of its states")
+        problems.append(Problem("finals", own, final))
     outgoing: dict[CodedState, set[CodedState]] = {s: set() for s in states}
     seen: set[tuple[str, CodedState, CodedState, tuple[str, ...]]] = set()
-    for spec in definition.transitions:
-        where = f"transition {spec.trigger!r}"
+    for index, spec in enumerate(definition.transitions):
+        where, trigger = f"transitions[{index}]", spec.trigger
         if not spec.sources:
-            problems.append(f"{where} has no source state")
+            expected = f"at least one state {trigger!r} leaves"
+            problems.append(Problem(f"{where}.sources", expected, spec.sources))
         if not spec.required <= spec.params:
-            problems.append(f"{where} requires parameters it does not accept")
-        for state in (*spec.sources, spec.dest):
+            expected = f"parameters {trigger!r} accepts ({sorted(spec.params)})"
+            problems.append(
+                Problem(f"{where}.required", expected, sorted(spec.required - spec.params))
+            )
+        for state in spec.sources:
             if state not in states:
-                problems.append(f"{where} uses {state!r}, not one of its states")
-        for status in (spec.status, *spec.status_choices):
+                problems.append(Problem(f"{where}.sources", own, state))
+        if spec.dest not in states:
+            problems.append(Problem(f"{where}.dest", f"one of the {own}", spec.dest))
+        chosen = [("status", spec.status), *(("status_choices", s) for s in spec.status_choices)]
+        for name, status in chosen:
             if status is None:
                 continue
             if not isinstance(status, definition.statuses):
-                problems.append(f"{where} uses {status!r}, not one of its statuses")
+                expected = f"a status of {definition.name} ({definition.statuses.__name__})"
+                problems.append(Problem(f"{where}.{name}", expected, status))
             elif status.state_value != spec.dest.value:
-                problems.append(
-                    f"{where} sets status {status.value!r}, which does not belong to "
-                    f"{spec.dest.value!r}"
-                )
+                expected = f"a status of {spec.dest.value!r}, where {trigger!r} goes"
+                problems.append(Problem(f"{where}.{name}", expected, status.value))
         for source in spec.sources:
             if source in definition.finals:
-                problems.append(f"{where} leaves final state {source.value!r}")
+                expected = "states that are not final (a final state is never left)"
+                problems.append(Problem(f"{where}.sources", expected, source.value))
             if source in outgoing:
                 outgoing[source].add(spec.dest)
             key = (spec.trigger, source, spec.dest, tuple(g.name for g in spec.guards))
             if key in seen:
-                problems.append(f"{where} from {source.value!r} is defined twice")
+                problems.append(
+                    Problem(
+                        where,
+                        "a transition not defined before (trigger, source, destination, guards)",
+                        trigger,
+                        shown=f"{trigger!r} from {source.value!r} a second time",
+                    )
+                )
             seen.add(key)
-    reachable = {definition.initial}
-    queue = deque([definition.initial])
+    reachable = {initial}
+    queue = deque([initial])
     while queue:
         for nxt in outgoing.get(queue.popleft(), ()):
             if nxt not in reachable:
@@ -164,11 +183,10 @@ def validate_definition(definition: MachineDefinition) -> list[str]:
                 queue.append(nxt)
     for state in definition.states:
         if state not in reachable:
-            problems.append(
-                f"state {state.value!r} is unreachable from {definition.initial.value!r}"
-            )
+            problems.append(Problem("states", f"reachable from {initial.value!r}", state.value))
         if state not in definition.finals and not (outgoing.get(state, set()) - {state}):
-            problems.append(f"state {state.value!r} is a trap: no way out and not final")
+            expected = "final, or left by a transition to another state (no trap)"
+            problems.append(Problem("states", expected, state.value))
     return problems
 
 

@@ -14,7 +14,14 @@ from typing import Any
 import attrs
 
 from lifecycle.consent import anonymized
-from lifecycle.errors import FieldTypeError, InvalidFieldError, MergeError, ReadOnlyRecordError
+from lifecycle.errors import (
+    FieldTypeError,
+    InvalidFieldError,
+    MergeError,
+    Problem,
+    ReadOnlyRecordError,
+    type_named,
+)
 from lifecycle.fields import new_id
 from lifecycle.machines import Commit, Params, Transitioned
 from lifecycle.records import (
@@ -216,12 +223,29 @@ def _merge_partner(role: str, record: Record, other: object) -> None:
         raise FieldTypeError(role, f"a {type(record).__name__}", other)
     assert isinstance(other, Record)
     if other is record or other.id == record.id:
-        raise MergeError(f"a record cannot be merged into itself (record {record.id}).")
+        raise MergeError(_itself(role, other))
     if not other.is_active:
-        raise MergeError(
-            f"both records of a merge must be active (the {role} {other.id} is "
-            f"{other.state.label})."
-        )
+        raise MergeError(_inactive(role, other))
+
+
+def _itself(role: str, record: Record) -> Problem:
+    """The merge partner named ``role`` is the record the merge was fired on."""
+    this = "subordinate" if role == "master" else "master"
+    shown = f"record {record.id}, the {this} itself"
+    return Problem(role, f"another record than the {this}", record.id, shown=shown)
+
+
+def _not_alike(master: object, subordinate: object) -> Problem:
+    """The merge partner that is not a record of the other's type."""
+    if not isinstance(master, Record):
+        return Problem("master", "a Lead, Contact or Account", master, shown=type_named(master))
+    expected = f"{type_named(master)}, as the master is"
+    return Problem("subordinate", expected, subordinate, shown=type_named(subordinate))
+
+
+def _inactive(role: str, record: Record) -> Problem:
+    shown = f"record {record.id}, which is {record.state.label}"
+    return Problem(role, "an active record", record.id, shown=shown)
 
 
 def _editable_names(kind: type[Record], names: object) -> frozenset[str]:
@@ -273,12 +297,9 @@ def merge(
     ``merged=True`` and ``masterid`` set. Both records must be active and distinct.
     """
     if type(master) is not type(subordinate) or not isinstance(master, Record):
-        raise MergeError(
-            f"only records of one type merge (got {type(master).__name__} and "
-            f"{type(subordinate).__name__})."
-        )
+        raise MergeError(_not_alike(master, subordinate))
     if master is subordinate or master.id == subordinate.id:
-        raise MergeError(f"a record cannot be merged into itself (record {master.id}).")
+        raise MergeError(_itself("subordinate", subordinate))
     if not isinstance(children, Iterable):
         raise FieldTypeError("children", "a collection of records", children)
     children = tuple(children)

@@ -823,7 +823,7 @@ def _replay(
                     with _database_errors(stopped):
                         outcome = handler.submit(data)
                 except SubmissionRejected as err:
-                    problems = [_Rejection(number, p.field, p.reason) for p in err.problems]
+                    problems = [_Rejection(number, p.path, p.reason) for p in err.problems]
                 except LeadflowError as err:
                     problems = [_Rejection(number, "submission", str(err))]
                 else:

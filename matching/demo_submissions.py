@@ -223,7 +223,7 @@ def tour_submissions(store: Store, names: Mapping[str, str], at: dt.datetime) ->
         try:
             outcome = handler.submit(submission.data, at=when)
         except SubmissionRejected as err:
-            reasons = "; ".join(f"{p.field}: {p.reason.rstrip('.')}" for p in err.problems)
+            reasons = "; ".join(f"{p.path}: {p.reason.rstrip('.')}" for p in err.problems)
             landings.append(
                 Landing(
                     submission.person,

@@ -28,10 +28,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import attrs
-
 from lifecycle.decisions import cite
-from lifecycle.errors import LeadflowError
+from lifecycle.errors import LeadflowError, Problem, describe
 
 __all__ = [
     "ConflictError",
@@ -62,7 +60,7 @@ class NormalisationError(LeadflowError, ValueError):
         self.argument = argument
         self.expected = expected
         self.got = got
-        super().__init__(f"{argument!r} must be {expected} (got {got!r}).")
+        super().__init__(Problem(argument, expected, got).message)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.argument, self.expected, self.got))
@@ -71,49 +69,52 @@ class NormalisationError(LeadflowError, ValueError):
 class StrategyError(LeadflowError, ValueError):
     """A match strategy (or fuzzy rule) that cannot be built or loaded.
 
-    ``problems`` lists every problem found, each naming its field (``fields``, paths
-    such as ``fuzzy[1].threshold``) in one shape: ``'<field>' must be <expected> (got
-    <value>).`` A ``ValueError``: the strategy's values (or its dict or JSON) are invalid.
+    ``problems`` holds a :class:`~lifecycle.errors.Problem` for every problem found,
+    each with its path (``fields`` lists them: ``fuzzy[1].threshold``, ...), and the
+    message is theirs, in the one shape ``'<field>' must be <expected> (got <value>).``
+    ``strategy`` is the strategy's name when it has a usable one, ``subject`` says what
+    was built (``match strategy`` or ``fuzzy rule``). A ``ValueError``: the strategy's
+    values (or its dict or JSON) are invalid.
     """
 
     def __init__(
         self,
         strategy: str | None,
-        problems: Sequence[tuple[str, str]],
+        problems: Sequence[Problem],
         subject: str = "match strategy",
     ) -> None:
         self.strategy = strategy
         self.subject = subject
-        self.fields = tuple(field for field, _ in problems)
-        self.problems = tuple(text for _, text in problems)
-        what = subject if strategy is None else f"{subject} {strategy!r}"
-        super().__init__(f"{what} is invalid: {' '.join(self.problems)}")
+        self.problems = tuple(problems)
+        super().__init__(describe(self.problems))
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The path of every problem, in order."""
+        return tuple(problem.path for problem in self.problems)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        pairs = tuple(zip(self.fields, self.problems, strict=True))
-        return (type(self), (self.strategy, pairs, self.subject))
+        return (type(self), (self.strategy, self.problems, self.subject))
 
 
 # --- form submissions ------------------------------------------------------------------
 
 
-@attrs.frozen
-class FieldProblem:
-    """Why one submitted field was refused."""
-
-    field: str
-    reason: str
+FieldProblem = Problem
+"""Why one submitted field was refused: the name ``SubmissionRejected.problems`` held
+before every collected problem became a :class:`~lifecycle.errors.Problem` (its ``field``
+and ``reason`` still read as they did)."""
 
 
 class SubmissionRejected(LeadflowError, ValueError):
-    """The submission was refused and nothing was written; ``problems`` names each field.
+    """The submission was refused and nothing was written; ``problems`` holds a
+    :class:`~lifecycle.errors.Problem` for each bad field, and the message is theirs.
 
     A ``ValueError``: the submitted data is invalid (or blocked by the form's policy)."""
 
-    def __init__(self, problems: tuple[FieldProblem, ...]) -> None:
-        self.problems = problems
-        listed = "; ".join(f"{p.field}: {p.reason}" for p in problems)
-        super().__init__(f"submission rejected, nothing written: {listed}")
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(describe(self.problems))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.problems,))

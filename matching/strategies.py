@@ -20,7 +20,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from lifecycle.eligibility import FrozenMap
-from lifecycle.errors import Problems
+from lifecycle.errors import Problem, Problems
 from lifecycle.records import Contact, Lead, Record
 from matching import normalize
 from matching.errors import StrategyError as StrategyError
@@ -646,8 +646,7 @@ class MatchStrategy:
             try:
                 strategy = cls(**{k: v for k, v in data.items() if k in _STRATEGY_KEYS})
             except StrategyError as err:
-                found = [*problems.items, *zip(err.fields, err.problems, strict=True)]
-                raise StrategyError(label, found) from None
+                raise StrategyError(label, [*problems.items, *err.problems]) from None
             if not problems:
                 return strategy
         raise StrategyError(label, problems.items)
@@ -663,7 +662,7 @@ class MatchStrategy:
             data = json.loads(text)
         except (ValueError, TypeError) as err:
             raise StrategyError(
-                None, [("json", f"'json' must be valid JSON (got {err}).")]
+                None, [Problem("json", "valid JSON", text, shown=str(err))]
             ) from None
         return cls.from_dict(data)
 

@@ -20,7 +20,7 @@ import attrs
 
 from lifecycle import Contact, FieldTypeError, InvalidFieldError, Lead, LeadflowError
 from lifecycle.eligibility import FrozenMap
-from lifecycle.errors import Problems, convert_fields
+from lifecycle.errors import Problem, Problems, convert_fields, type_named
 from lifecycle.fields import checked_flag
 from lifecycle.records import PERSONAL_FIELDS
 from matching import normalize
@@ -191,15 +191,17 @@ MAX_EXTRA_LENGTH = 4_000
 """Limits on the fields a form sends that no record takes (kept in the interaction only)."""
 
 
-def _check_field(kind: type[Lead] | type[Contact], name: str, value: object) -> str | None:
+def _check_field(kind: type[Lead] | type[Contact], name: str, value: object) -> Problem | None:
     field = attrs.fields_dict(kind)[name]
     check = field.metadata.get("check")
     if check is None:
         return None
     try:
         check(None, field, value)
+    except InvalidFieldError as err:
+        return err.problem
     except LeadflowError as err:
-        return str(err)
+        return Problem(name, f"a value a {kind.__name__} takes", value, shown=str(err))
     return None
 
 
@@ -218,65 +220,64 @@ class Submission:
 
     @classmethod
     def parse(cls, data: object) -> Submission:
-        """Validate a submission; :class:`SubmissionRejected` lists every bad field."""
+        """Validate a submission; :class:`SubmissionRejected` holds a
+        :class:`~lifecycle.errors.Problem` for every bad field."""
         if not isinstance(data, Mapping):
-            raise SubmissionRejected((FieldProblem("submission", "must be a mapping of fields"),))
-        problems: list[FieldProblem] = []
+            raise SubmissionRejected(
+                (Problem("submission", "a mapping of fields", data, shown=type_named(data)),)
+            )
+        problems: list[Problem] = []
         fields: dict[str, str] = {}
         extra: dict[str, Any] = {}
         level: int | None = None
         policy: str | None = None
         for name, value in data.items():
             if not isinstance(name, str):
-                problems.append(FieldProblem(repr(name), "field names must be text"))
+                problems.append(Problem(repr(name)[:60], "a field name in text", name))
             elif name in LEAD_FIELDS:
                 if value is None or (isinstance(value, str) and not value.strip()):
                     continue
                 if not isinstance(value, str):
-                    problems.append(
-                        FieldProblem(name, f"must be text (got {type(value).__name__})")
-                    )
+                    problems.append(Problem(name, "text", value, shown=type_named(value)))
                     continue
                 value = value.strip()
-                problem = _text_problem(value) or _check_field(Lead, name, value)
+                flaw = _unstorable(value)
+                problem = (
+                    _check_field(Lead, name, value)
+                    if flaw is None
+                    else Problem(name, _STORABLE, value, shown=f"text with {flaw}")
+                )
                 if problem is not None:
-                    problems.append(FieldProblem(name, problem))
+                    problems.append(problem)
                     continue
                 fields[name] = value
             elif name == "consent_level":
                 if value is None:
                     continue
                 if type(value) is not int or not 0 <= value <= 5:
-                    problems.append(
-                        FieldProblem(name, f"must be a whole number 0-5 (got {value!r})")
-                    )
+                    problems.append(Problem(name, "a whole number 0-5", value))
                     continue
                 level = value
             elif name == "consent_policy":
-                if value is not None and (
-                    not isinstance(value, str) or len(value) > 200 or _text_problem(value)
-                ):
-                    problems.append(
-                        FieldProblem(
-                            name,
-                            "must be text of at most 200 characters, without NUL or "
-                            "lone surrogates",
-                        )
-                    )
-                    continue
+                if value is not None:
+                    problem = _long_text(name, value, _POLICY_LENGTH)
+                    if problem is not None:
+                        problems.append(problem)
+                        continue
                 policy = value
             else:
                 extra[name] = value
         email = fields.get("emailaddress1")
         if email is not None and normalize.email(email) is None:
-            problems.append(FieldProblem("emailaddress1", f"is not a usable address ({email!r})"))
+            problems.append(Problem("emailaddress1", "a usable email address", email))
         problems.extend(_extra_problems(extra))
         if not problems and not _has_identity(fields):
             problems.append(
-                FieldProblem(
+                Problem(
                     "submission",
-                    "has no usable identity: it needs an email address, a phone number, "
-                    "or a first and last name",
+                    "identifiable by an email address, a phone number, or a first and last name",
+                    dict(fields),
+                    shown="none of them",
                 )
             )
         if problems:
@@ -289,40 +290,55 @@ class Submission:
         return {n: v for n, v in self.fields.items() if n in names}
 
 
-def _extra_problems(extra: Mapping[str, Any]) -> Iterator[FieldProblem]:
+_POLICY_LENGTH = 200
+"""The longest consent policy name a submission may give."""
+_STORABLE = "text without NUL characters or lone surrogates"
+
+
+def _extra_problems(extra: Mapping[str, Any]) -> Iterator[Problem]:
     if len(extra) > MAX_EXTRA_FIELDS:
-        yield FieldProblem(
-            "submission", f"has {len(extra)} unknown fields (at most {MAX_EXTRA_FIELDS})"
+        yield Problem(
+            "submission", f"at most {MAX_EXTRA_FIELDS} fields no record takes", len(extra)
         )
         return
     for name, value in extra.items():
-        if _text_problem(name) or len(name) > 100:
-            yield FieldProblem(
-                repr(name)[:60], "field names must be at most 100 characters of valid text"
-            )
+        flaw = _unstorable(name)
+        if flaw is not None or len(name) > 100:
+            shown = f"{len(name)} characters" if flaw is None else f"text with {flaw}"
+            expected = f"a field name of at most 100 characters of {_STORABLE}"
+            yield Problem(repr(name)[1:-1][:60], expected, name, shown=shown)
         elif value is not None and not isinstance(value, (str, int, float, bool)):
-            yield FieldProblem(
-                name, f"must be text, a number or a bool (got {type(value).__name__})"
-            )
-        elif isinstance(value, str) and (len(value) > MAX_EXTRA_LENGTH or _text_problem(value)):
-            yield FieldProblem(
-                name,
-                f"must be at most {MAX_EXTRA_LENGTH} characters, without NUL or lone surrogates",
-            )
+            yield Problem(name, "text, a number or a bool", value, shown=type_named(value))
+        elif isinstance(value, str):
+            problem = _long_text(name, value, MAX_EXTRA_LENGTH)
+            if problem is not None:
+                yield problem
         elif isinstance(value, float) and not math.isfinite(value):
-            yield FieldProblem(name, f"must be a finite number (got {value!r})")
+            yield Problem(name, "a finite number", value)
 
 
-def _text_problem(value: str) -> str | None:
-    """Why ``value`` cannot be stored as text on both databases, if it cannot."""
+def _unstorable(value: str) -> str | None:
+    """What in ``value`` cannot be stored as text on both databases, if anything."""
     if "\x00" in value:
-        return "must not contain NUL characters"
+        return "a NUL character"
     if not value.isascii():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return "must be valid Unicode text (no lone surrogates)"
+            return "a lone surrogate"
     return None
+
+
+def _long_text(name: str, value: object, limit: int) -> Problem | None:
+    """Why field ``name`` is not text of at most ``limit`` characters that both databases
+    store, if it is not."""
+    expected = f"text of at most {limit} characters, without NUL or lone surrogates"
+    if not isinstance(value, str):
+        return Problem(name, expected, value, shown=type_named(value))
+    if len(value) > limit:
+        return Problem(name, expected, value, shown=f"{len(value)} characters")
+    flaw = _unstorable(value)
+    return None if flaw is None else Problem(name, expected, value, shown=f"text with {flaw}")
 
 
 def _has_identity(fields: Mapping[str, str]) -> bool:

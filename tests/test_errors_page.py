@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle.errors import LeadflowError
+from lifecycle.errors import LeadflowError, Problem
 
 PACKAGES = ("lifecycle", "matching")
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "reference" / "errors.md"
@@ -171,9 +171,9 @@ class TestErrorClasses:
         """A refused submission pickles with its problems (as every error with arguments does)."""
         import pickle
 
-        from matching.errors import FieldProblem, SubmissionRejected
+        from matching.errors import SubmissionRejected
 
-        error = SubmissionRejected((FieldProblem("emailaddress1", "is not an email address"),))
+        error = SubmissionRejected((Problem("emailaddress1", "a usable email address", "x@"),))
         copy = pickle.loads(pickle.dumps(error))
         assert (type(copy), str(copy), copy.problems) == (type(error), str(error), error.problems)
 
@@ -205,6 +205,64 @@ class TestErrorClasses:
         }
         expected = {path: getattr(errors, path.rpartition(".")[2]) for path in moved}
         assert moved == expected
+
+
+class TestProblem:
+    """The one value every collected problem is, and its one message shape."""
+
+    def test_message(self) -> None:
+        """``'<path>' must be <expected> (got <value>).``: the value's repr, or ``shown``."""
+        problem = Problem("fuzzy[1].threshold", "a number in [0, 1]", 2)
+        assert problem.message == "'fuzzy[1].threshold' must be a number in [0, 1] (got 2)."
+        assert problem.reason == "must be a number in [0, 1] (got 2)."
+        shown = Problem("target", "given", None, shown="nothing")
+        assert shown.message == "'target' must be given (got nothing)."
+
+    def test_every_collector_holds_problems(self) -> None:
+        """InvalidFieldError, Problems, StrategyError, SubmissionRejected and
+        InvalidDefinition hold Problems, and their message is the problems' messages."""
+        from lifecycle.errors import FieldTypeError, InvalidDefinition, InvalidFieldError, Problems
+        from matching.errors import StrategyError, SubmissionRejected
+
+        first = Problem("a", "a str", 1, shown="1 that is a int")
+        second = Problem("b", "given", None, shown="nothing")
+        problems = Problems()
+        problems.must("a", "a str", 1, wrong_type=True)
+        problems.missing("b")
+        assert problems.items == [first, second]
+        with pytest.raises(FieldTypeError) as raised:
+            problems.raise_if_any()
+        errors: list[InvalidFieldError | StrategyError | SubmissionRejected | InvalidDefinition] = [
+            raised.value,
+            InvalidFieldError("a", "a str", 1, [second], shown="1 that is a int"),
+            StrategyError("s", [first, second]),
+            SubmissionRejected([first, second]),
+            InvalidDefinition("toy", [first, second]),
+        ]
+        for error in errors:
+            assert error.problems == (first, second), type(error).__name__
+            assert str(error) == f"{first.message} {second.message}", type(error).__name__
+
+    def test_field_problem_is_problem(self) -> None:
+        """``FieldProblem`` (what ``SubmissionRejected`` held) is ``Problem`` under its old
+        name, and reads as it did: ``field`` and ``reason``."""
+        from matching.errors import FieldProblem
+
+        assert FieldProblem is Problem
+        problem = Problem("consent_level", "a whole number 0-5", 9)
+        assert (problem.field, problem.reason) == (
+            "consent_level",
+            "must be a whole number 0-5 (got 9).",
+        )
+
+    def test_an_unhashable_value_still_hashes_and_pickles(self) -> None:
+        """``got`` may be a list or a dict: the problem still hashes (``got`` is left out
+        of the hash) and pickles."""
+        import pickle
+
+        problem = Problem("fields", "fields of a lead", ["email"])
+        assert hash(problem) == hash(Problem("fields", "fields of a lead", ["email"]))
+        assert pickle.loads(pickle.dumps(problem)) == problem
 
 
 class TestPageParser:

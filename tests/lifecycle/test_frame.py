@@ -209,7 +209,7 @@ class TestFireFrameInput:
             ([None], [1], r"^row 0: 'statecode' must be an integer code"),
             ([0], [1.5], r"^row 0: 'statuscode' must be an integer code \(got 1\.5\)"),
             ([0], [False], r"^row 0: 'statuscode' must be an integer code"),
-            ([1], [1], r"^row 0: 'statuscode' 1 \(New\) is not a status of statecode 1"),
+            ([1], [1], r"^row 0: 'statuscode' must be a status of statecode 1 \(Qualified\)"),
         ],
         ids=case_id,
     )

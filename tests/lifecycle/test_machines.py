@@ -43,6 +43,7 @@ from lifecycle import (
     Lifecycle,
     MachineDefinition,
     MergeError,
+    Problem,
     ReadOnlyRecordError,
     Record,
     TransitionNotAllowed,
@@ -564,12 +565,18 @@ ERROR_SAMPLES = [
     InvalidFieldError("firstname", "a str or None", 42),
     FieldTypeError("firstname", "a str or None", 42),
     InvalidStatusError("'statuscode' must be one of [1] (got 9)."),
-    InvalidDefinition("toy", ["one problem", "another"]),
+    InvalidDefinition(
+        "toy",
+        [
+            Problem("initial", "a state that is not final", "end"),
+            Problem("states", "reachable from 'start'", "middle"),
+        ],
+    ),
     UnknownTriggerError("lead", "nope", ["qualify", "delete"]),
     TransitionNotAllowed("qualify", "Qualified", "rec-1", ["a reason"]),
     ReadOnlyRecordError("rec-1", "Inactive", "read-only"),
     FieldAssignmentError("firstname"),
-    MergeError("different types"),
+    MergeError(Problem("subordinate", "a Lead, as the master is", "c-1", shown="a Contact")),
     DiagramError("no graphviz"),
 ]
 
@@ -620,6 +627,25 @@ class TestErrors:
             (
                 FieldTypeError("firstname", "a str or None", 1),
                 "'firstname' must be a str or None (got 1 that is a int).",
+            ),
+            (
+                UnknownTriggerError("lead", "nope", ["qualify", "delete"]),
+                "'trigger' must be a trigger of the lead machine (qualify, delete) (got 'nope').",
+            ),
+            (
+                InvalidDefinition(
+                    "toy",
+                    [
+                        Problem("initial", "a state that is not final", "end"),
+                        Problem("states", "reachable from 'start'", "middle"),
+                    ],
+                ),
+                "'initial' must be a state that is not final (got 'end'). "
+                "'states' must be reachable from 'start' (got 'middle').",
+            ),
+            (
+                MergeError(Problem("subordinate", "a Lead, as the master is", 1, shown="an int")),
+                "'subordinate' must be a Lead, as the master is (got an int).",
             ),
             (
                 TransitionNotAllowed("qualify", "Qualified", "rec-1"),
@@ -686,13 +712,16 @@ class TestDefinitionValidation:
     @pytest.mark.parametrize(
         ("fields", "problem"),
         [
-            (_toy(GO), "'middle' is a trap"),
-            (_toy(FINISH), "'middle' is unreachable"),
+            (_toy(GO), "'states' must be final, or left by a transition to another state"),
+            (_toy(FINISH), "'states' must be reachable from 'start' (got 'middle')."),
             (
                 _toy(GO, FINISH, TransitionSpec("back", (ToyState.END,), ToyState.START)),
-                "leaves final",
+                "'transitions[2].sources' must be states that are not final",
             ),
-            (_toy(GO, FINISH, initial=ToyState.END), "is final"),
+            (
+                _toy(GO, FINISH, initial=ToyState.END),
+                "'initial' must be a state that is not final (got 'end').",
+            ),
             (
                 _toy(
                     TransitionSpec(
@@ -700,10 +729,18 @@ class TestDefinitionValidation:
                     ),
                     FINISH,
                 ),
-                "does not belong to 'middle'",
+                "'transitions[0].status' must be a status of 'middle', where 'go' goes "
+                "(got 'started').",
             ),
-            (_toy(GO, GO, FINISH), "defined twice"),
-            (_toy(TransitionSpec("go", (), ToyState.MIDDLE), FINISH), "no source state"),
+            (
+                _toy(GO, GO, FINISH),
+                "'transitions[1]' must be a transition not defined before (trigger, source, "
+                "destination, guards) (got 'go' from 'start' a second time).",
+            ),
+            (
+                _toy(TransitionSpec("go", (), ToyState.MIDDLE), FINISH),
+                "'transitions[0].sources' must be at least one state 'go' leaves (got ()).",
+            ),
             (
                 _toy(
                     TransitionSpec(
@@ -711,17 +748,19 @@ class TestDefinitionValidation:
                     ),
                     FINISH,
                 ),
-                "requires parameters it does not accept",
+                "'transitions[0].required' must be parameters 'go' accepts ([]) (got ['x']).",
             ),
         ],
         ids=lambda v: v if isinstance(v, str) else "toy",
     )
     def test_broken_definition(self, fields: dict[str, Any], problem: str) -> None:
-        """A broken definition raises InvalidDefinition naming the problem."""
+        """A broken definition raises InvalidDefinition naming the problem (a Problem whose
+        path names the part at fault), its message in the one shape."""
         with pytest.raises(InvalidDefinition) as info:
             MachineDefinition(**fields)
-        assert any(problem in p for p in info.value.problems), info.value.problems
+        assert any(problem in p.message for p in info.value.problems), info.value.problems
         assert problem in str(info.value)
+        assert info.value.name == "toy"
 
     def test_all_problems_reported(self) -> None:
         """Several problems are listed together in one InvalidDefinition."""

@@ -154,7 +154,7 @@ def _with(**changes: Any) -> dict[str, Any]:
 
 
 def _fields(error: InvalidFieldError) -> list[str]:
-    return [field for field, _ in error.problems]
+    return [problem.path for problem in error.problems]
 
 
 def test_every_problem_is_reported_at_once() -> None:

@@ -1495,8 +1495,9 @@ def test_a_rejected_submission_lists_each_bad_field_and_writes_nothing(
     with pytest.raises(SubmissionRejected) as raised:
         SubmissionHandler(store).submit(data, at=AT)
 
-    assert {p.field for p in raised.value.problems} == fields
-    assert all(p.reason for p in raised.value.problems)
+    assert {p.path for p in raised.value.problems} == fields
+    assert all(p.expected for p in raised.value.problems)
+    assert str(raised.value) == " ".join(p.message for p in raised.value.problems)
     assert isinstance(raised.value, LeadflowError)
     assert isinstance(raised.value, ValueError)
     for field in fields:

@@ -307,11 +307,11 @@ _SHAPE = re.compile(r"^'(?P<field>[^']+)' must be .+ \(got .+\)\.$")
 def _fields_named(error: InvalidFieldError) -> list[str]:
     """The fields an error's problems name, each problem in the one message shape."""
     named = []
-    for field, text in error.problems:
-        shape = _SHAPE.match(text)
-        assert shape is not None, text
-        assert shape["field"] == field
-        named.append(field)
+    for problem in error.problems:
+        shape = _SHAPE.match(problem.message)
+        assert shape is not None, problem.message
+        assert shape["field"] == problem.path
+        named.append(problem.path)
     return named
 
 
@@ -419,8 +419,8 @@ def test_bug2_a_strategy_reports_every_problem_at_once() -> None:
             }
         )
     assert set(raised.value.fields) == {"bogus", "min_score", "max_candidates"}
-    for text in raised.value.problems:
-        assert _SHAPE.match(text), text
+    for problem in raised.value.problems:
+        assert _SHAPE.match(problem.message), problem.message
 
 
 def test_bug2_there_is_one_problem_collector() -> None:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lifecycle import Lead, LeadflowError
+from lifecycle import Lead, LeadflowError, Problem
 from matching.scoring import Method, matches_normalised, score_normalised
 from matching.strategies import (
     CONTACT_BY_EMAIL,
@@ -549,14 +549,17 @@ class TestValidation:
         assert list(_fields_of(**kwargs)) == fields
 
     def test_message_shape(self) -> None:
-        """Problems read ``'<field>' must be <expected> (got <value>).``, the strategy named."""
+        """Problems read ``'<field>' must be <expected> (got <value>).``, the strategy named
+        (``strategy``); the message is the problems' and nothing else."""
         with pytest.raises(StrategyError) as raised:
             MatchStrategy("web", Target.CONTACT, fields=("companyname",), min_score=2)
         message = str(raised.value)
-        assert message.startswith("match strategy 'web' is invalid: ")
+        assert (raised.value.strategy, raised.value.subject) == ("web", "match strategy")
+        assert message == " ".join(p.message for p in raised.value.problems)
         assert "'fields' must be fields of a contact (" in message
         assert "(got ['companyname'])." in message
         assert "'min_score' must be a number in [0, 1] (got 2)." in message
+        assert Problem("min_score", "a number in [0, 1]", 2) in raised.value.problems
 
     def test_error_is_a_leadflow_value_error_and_pickles(self) -> None:
         """StrategyError is a LeadflowError and a ValueError, and survives pickling."""
@@ -570,8 +573,9 @@ class TestValidation:
 
     def test_rule_errors_say_rule(self) -> None:
         """A bad rule on its own is reported as a fuzzy rule."""
-        with pytest.raises(StrategyError, match=r"^fuzzy rule is invalid: 'weight' must be"):
+        with pytest.raises(StrategyError, match=r"^'weight' must be") as raised:
             FuzzyRule("lastname", Method.JARO, weight=0)
+        assert (raised.value.strategy, raised.value.subject) == (None, "fuzzy rule")
 
     @pytest.mark.parametrize("strategy", list(PRESETS.values()), ids=list(PRESETS))
     def test_strategies_pickle(self, strategy: MatchStrategy) -> None:
