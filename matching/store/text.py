@@ -1,0 +1,62 @@
+"""What text the store can hold: checked before anything is written, on both databases."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import sqlalchemy as sa
+
+from lifecycle import InvalidFieldError
+
+
+def storable(value: object) -> bool:
+    """Whether both databases can hold ``value`` as text: a str without NUL characters
+    (PostgreSQL refuses them) and without lone surrogates (not UTF-8)."""
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def checked(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows``, once every text value in them fits its column on both databases; else an
+    :class:`InvalidFieldError` naming the column, raised before anything is written."""
+    limits = _text_limits(table)
+    for row in rows:
+        for name, value in row.items():
+            if type(value) is not str:
+                continue
+            limit = limits.get(name)
+            if limit is not None and len(value) > limit:
+                raise InvalidFieldError(name, f"a str of at most {limit} characters", short(value))
+            if not storable(value):
+                raise InvalidFieldError(
+                    name, "text without NUL characters or lone surrogates", short(value)
+                )
+    return rows
+
+
+def checked_one(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
+    """``row``, checked as :func:`checked` checks rows."""
+    return checked(table, [row])[0]
+
+
+@functools.cache
+def _text_limits(table: sa.Table) -> dict[str, int]:
+    """Column name to the longest text it takes, for the columns with a length."""
+    return {
+        c.name: length
+        for c in table.c
+        if isinstance(length := getattr(c.type, "length", None), int)
+    }
+
+
+def short(value: str) -> str:
+    """``value``, cut to 60 characters for an error message."""
+    return value if len(value) <= 60 else value[:57] + "..."
