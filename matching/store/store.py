@@ -12,21 +12,14 @@ A :class:`Transaction`'s operations come from one module per group of tables
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
-from lifecycle import (
-    ContactPointConsent,
-    ContactPointLedger,
-    HistoryEvent,
-    Record,
-    Suppression,
-    SuppressionList,
-    Transitioned,
-)
+from lifecycle import Record, Transitioned
 from lifecycle.clock import require_aware
 from matching.errors import ConflictError
 from matching.store import failures
@@ -38,14 +31,13 @@ from matching.store.engine import (
     migrate,
     parse_url,
 )
-from matching.store.tables.base import OnExisting, R, Tracker
+from matching.store.tables.base import OnExisting, Tracker
 from matching.store.tables.claims import ClaimOperations
 from matching.store.tables.consents import ConsentOperations
 from matching.store.tables.interactions import InteractionOperations
 from matching.store.tables.records import RecordOperations
 from matching.store.tables.suppressions import SuppressionOperations
 from matching.store.tables.tombstones import TombstoneOperations
-from matching.store.values import Interaction, Tombstone
 
 __all__ = ["OnExisting", "Store", "Transaction", "open_store"]
 
@@ -63,6 +55,31 @@ class Transaction(
     def __init__(self, store: Store, connection: Connection) -> None:
         super().__init__(connection, store._tracker)
         self._store = store
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _one_transaction(
+    method: Callable[Concatenate[Transaction, _P], _T], *, readonly: bool = False
+) -> Callable[Concatenate[Store, _P], _T]:
+    """A :class:`Store` method that runs the :class:`Transaction` method ``method`` in a
+    transaction of its own (read-only when ``readonly``), with its signature and docstring.
+
+    The transaction's method is looked up by name on each call, so a patched
+    ``Transaction.save`` is the one a ``Store.save`` runs."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def run(self: Store, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with self.transaction(readonly=readonly) as tx:
+            result: _T = getattr(tx, name)(*args, **kwargs)
+            return result
+
+    run.__qualname__ = f"Store.{name}"
+    run.__module__ = __name__
+    return run
 
 
 class Store:
@@ -131,101 +148,31 @@ class Store:
             else:
                 self._tracker.put(record, loaded)
 
-    def _read(self, work: Callable[[Transaction], Any]) -> Any:
-        with self.transaction(readonly=True) as tx:
-            return work(tx)
+    # One transaction each: the Transaction method of the same name, with its signature and
+    # docstring, run in a transaction of its own (read-only for the reads).
 
-    def _write(self, work: Callable[[Transaction], Any]) -> Any:
-        with self.transaction() as tx:
-            return work(tx)
+    get = _one_transaction(Transaction.get, readonly=True)
+    get_many = _one_transaction(Transaction.get_many, readonly=True)
+    exists = _one_transaction(Transaction.exists, readonly=True)
+    lookup = _one_transaction(Transaction.lookup, readonly=True)
+    find = _one_transaction(Transaction.find, readonly=True)
+    count = _one_transaction(Transaction.count, readonly=True)
+    history = _one_transaction(Transaction.history, readonly=True)
+    tombstone_for = _one_transaction(Transaction.tombstone_for, readonly=True)
+    suppressions_for = _one_transaction(Transaction.suppressions_for, readonly=True)
+    contact_point_ledger = _one_transaction(Transaction.contact_point_ledger, readonly=True)
+    interactions = _one_transaction(Transaction.interactions, readonly=True)
 
-    # Reads ---------------------------------------------------------------------------
-
-    def get(self, kind: type[R], record_id: str) -> R:
-        """The stored ``kind`` with ``record_id``; :class:`RecordNotFound` when there is none."""
-        record: R = self._read(lambda tx: tx.get(kind, record_id))
-        return record
-
-    def get_many(self, kind: type[R], record_ids: Iterable[str]) -> list[R]:
-        """The stored records among ``record_ids``, in order; missing ids are skipped."""
-        records: list[R] = self._read(lambda tx: tx.get_many(kind, record_ids))
-        return records
-
-    def exists(self, kind: type[Record], record_id: str) -> bool:
-        """Whether a ``kind`` with ``record_id`` is stored."""
-        return bool(self._read(lambda tx: tx.exists(kind, record_id)))
-
-    def lookup(
-        self, kind: type[Record], field: str, key: str
-    ) -> list[tuple[str, dt.datetime | None]]:
-        """Ids (and ``modifiedon``) of records by normalised key, newest first."""
-        found: list[tuple[str, dt.datetime | None]] = self._read(
-            lambda tx: tx.lookup(kind, field, key)
-        )
-        return found
-
-    def find(self, kind: type[R], field: str, value: str) -> list[R]:
-        """Records whose ``field`` matches ``value`` once both are normalised, newest first."""
-        records: list[R] = self._read(lambda tx: tx.find(kind, field, value))
-        return records
-
-    def count(self, kind: type[Record]) -> int:
-        """How many ``kind`` records are stored."""
-        return int(self._read(lambda tx: tx.count(kind)))
-
-    def history(self, kind: type[Record], record_id: str) -> tuple[HistoryEvent, ...]:
-        """Every stored transition of a record, oldest first (kept after deletion)."""
-        events: tuple[HistoryEvent, ...] = self._read(lambda tx: tx.history(kind, record_id))
-        return events
-
-    def tombstone_for(self, address: str | None) -> Tombstone | None:
-        """The tombstone of a deleted record with this email, if any (D14)."""
-        found: Tombstone | None = self._read(lambda tx: tx.tombstone_for(address))
-        return found
-
-    def suppressions_for(self, addresses: Iterable[str | None]) -> SuppressionList:
-        """The stored suppressions of these addresses."""
-        found: SuppressionList = self._read(lambda tx: tx.suppressions_for(addresses))
-        return found
-
-    def contact_point_ledger(self, points: Iterable[str]) -> ContactPointLedger:
-        """The stored consent answers of these contact points."""
-        found: ContactPointLedger = self._read(lambda tx: tx.contact_point_ledger(points))
-        return found
-
-    def interactions(
-        self, *, contactid: str | None = None, leadid: str | None = None
-    ) -> list[Interaction]:
-        """Interactions credited to a contact or a lead, oldest first."""
-        found: list[Interaction] = self._read(
-            lambda tx: tx.interactions(contactid=contactid, leadid=leadid)
-        )
-        return found
-
-    # Writes --------------------------------------------------------------------------
-
-    def add(self, record: Record, *, allow_tombstoned: bool = False) -> None:
-        """Insert a new record (see :meth:`Transaction.add`)."""
-        self._write(lambda tx: tx.add(record, allow_tombstoned=allow_tombstoned))
-
-    def add_many(
-        self,
-        records: Sequence[Record],
-        *,
-        on_existing: OnExisting = "error",
-        allow_tombstoned: bool = False,
-    ) -> list[Record]:
-        """Insert many records in one transaction (see :meth:`Transaction.add_many`)."""
-        written: list[Record] = self._write(
-            lambda tx: tx.add_many(
-                records, on_existing=on_existing, allow_tombstoned=allow_tombstoned
-            )
-        )
-        return written
-
-    def save(self, record: Record) -> int:
-        """Write a loaded record; :class:`ConflictError` if someone saved it first."""
-        return int(self._write(lambda tx: tx.save(record)))
+    add = _one_transaction(Transaction.add)
+    add_many = _one_transaction(Transaction.add_many)
+    save = _one_transaction(Transaction.save)
+    delete = _one_transaction(Transaction.delete)
+    anonymize = _one_transaction(Transaction.anonymize)
+    claim = _one_transaction(Transaction.claim)
+    reclaim = _one_transaction(Transaction.reclaim)
+    add_suppression = _one_transaction(Transaction.add_suppression)
+    record_contact_point_consent = _one_transaction(Transaction.record_contact_point_consent)
+    add_interaction = _one_transaction(Transaction.add_interaction)
 
     def fire(
         self,
@@ -248,63 +195,14 @@ class Store:
             require_aware("at", at)
         for attempt in range(retries + 1):
             try:
-                outcome: Transitioned = self._write(
-                    lambda tx: tx.fire(
+                with self.transaction() as tx:
+                    return tx.fire(
                         kind, record_id, trigger, at=at, actor=actor, note=note, **params
                     )
-                )
-                return outcome
             except ConflictError:
                 if attempt == retries:
                     raise
         raise AssertionError("unreachable")
-
-    def delete(
-        self,
-        kind: type[Record],
-        record_id: str,
-        *,
-        reason: str | None = None,
-        at: dt.datetime | None = None,
-        actor: str | None = None,
-    ) -> Tombstone:
-        """Delete a record and tombstone its email (see :meth:`Transaction.delete`)."""
-        tombstone: Tombstone = self._write(
-            lambda tx: tx.delete(kind, record_id, reason=reason, at=at, actor=actor)
-        )
-        return tombstone
-
-    def anonymize(
-        self,
-        kind: type[R],
-        record_id: str,
-        *,
-        at: dt.datetime | None = None,
-        actor: str | None = None,
-    ) -> R:
-        """Erase a person's data from every table (see :meth:`Transaction.anonymize`)."""
-        record: R = self._write(lambda tx: tx.anonymize(kind, record_id, at=at, actor=actor))
-        return record
-
-    def claim(self, strategy: str, key: str, record: Record) -> str:
-        """Claim ``(strategy, key)``; see :meth:`Transaction.claim`."""
-        return str(self._write(lambda tx: tx.claim(strategy, key, record)))
-
-    def reclaim(self, strategy: str, key: str, record: Record, holder_id: str) -> bool:
-        """Move a stale claim to ``record``; see :meth:`Transaction.reclaim`."""
-        return bool(self._write(lambda tx: tx.reclaim(strategy, key, record, holder_id)))
-
-    def add_suppression(self, entry: Suppression) -> None:
-        """Store a suppression."""
-        self._write(lambda tx: tx.add_suppression(entry))
-
-    def record_contact_point_consent(self, consent: ContactPointConsent) -> None:
-        """Store a contact-point consent answer."""
-        self._write(lambda tx: tx.record_contact_point_consent(consent))
-
-    def add_interaction(self, interaction: Interaction) -> None:
-        """Store an interaction."""
-        self._write(lambda tx: tx.add_interaction(interaction))
 
 
 def open_store(
