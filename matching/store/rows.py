@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from lifecycle import FieldTypeError, InvalidFieldError, LeadflowError, Record
 from lifecycle.states import DEFAULT_STATUS, CodedState, CodedStatus
 from matching.store import schema
+from matching.store.text import STORABLE_TEXT, short, storable
 
 UTC = dt.UTC
 
@@ -41,7 +42,6 @@ _ID_NAMESPACE = uuid.UUID("7d0c5b9e-3f0a-5c5e-9a53-6c1f1e0b4d21")
 _BOOLS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 _NA_TYPES = frozenset({"NAType", "NaTType"})
 _PROBE_ID = "probe"
-_STORABLE = "text without NUL characters or lone surrogates"
 
 
 @attrs.frozen
@@ -92,23 +92,6 @@ def _is_missing(value: object) -> bool:
     if isinstance(value, float):
         return value != value
     return type(value).__name__ in _NA_TYPES
-
-
-def _storable(text: str) -> bool:
-    """Whether both databases can store ``text``: no NUL, no lone surrogate."""
-    if "\x00" in text:
-        return False
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_numpy_bool(value: object) -> bool:
@@ -244,8 +227,8 @@ class RowParser:
                 continue
             if _is_missing(value):
                 continue
-            if type(value) is str and not _storable(value):
-                unstorable = InvalidFieldError(key, _STORABLE, _short(value))
+            if type(value) is str and not storable(value):
+                unstorable = InvalidFieldError(key, STORABLE_TEXT, short(value))
                 errors.append(RowError(line, key, str(unstorable)))
                 continue
             if convert is None:

@@ -1,4 +1,6 @@
-"""What text the store can hold: checked before anything is written, on both databases."""
+"""What text the store can hold, on both databases: the one check, used when rows are read
+(:mod:`matching.store.rows`), before anything is written, and to skip a lookup of a key no
+row can hold."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from lifecycle import InvalidFieldError
+
+STORABLE_TEXT = "text without NUL characters or lone surrogates"
+"""What :func:`storable` accepts, as an error message says it."""
 
 
 def storable(value: object) -> bool:
@@ -36,9 +41,7 @@ def checked(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]
             if limit is not None and len(value) > limit:
                 raise InvalidFieldError(name, f"a str of at most {limit} characters", short(value))
             if not storable(value):
-                raise InvalidFieldError(
-                    name, "text without NUL characters or lone surrogates", short(value)
-                )
+                raise InvalidFieldError(name, STORABLE_TEXT, short(value))
     return rows
 
 
