@@ -325,7 +325,7 @@ class RecordOperations(TransactionBase):
         """Replace a stored record's values with ``record``'s (an import's update)."""
         stored_history = len(self.history(type(record), record.id))
         start = min(stored_history, len(record.history))
-        self._write(record, Loaded(version, start, (), ()), rewrite=True)
+        self._write_version(record, Loaded(version, start, (), ()), rewrite=True)
 
     def save(self, record: Record) -> int:
         """Write a record loaded from this store; returns its new version.
@@ -338,9 +338,12 @@ class RecordOperations(TransactionBase):
                 f"{type(record).__name__} {record.id!r} was not loaded from this store: "
                 "add() a new record, or get() a stored one before saving it."
             )
-        return self._write(record, loaded)
+        return self._write_version(record, loaded)
 
-    def _write(self, record: Record, loaded: Loaded, *, rewrite: bool = False) -> int:
+    def _write_version(self, record: Record, loaded: Loaded, *, rewrite: bool = False) -> int:
+        """Write ``record`` over its stored row as the version after ``loaded``'s, with its
+        new history events, and its consents and match keys when they changed (always when
+        ``rewrite``); a :class:`ConflictError` when the row is no longer at that version."""
         kind = type(record)
         name = kind_name(kind)
         if record.is_deleted:
