@@ -26,10 +26,8 @@ from lifecycle.errors import (
     LeadflowError,
 )
 from lifecycle.machines import Lifecycle
-from lifecycle.records import Account, Contact, Lead, Record
+from lifecycle.records import RECORD_TYPES, Record
 from lifecycle.states import DEFAULT_STATUS
-
-_RECORD_TYPES: dict[str, type[Record]] = {"lead": Lead, "contact": Contact, "account": Account}
 
 
 @attrs.frozen
@@ -70,10 +68,10 @@ def fire_frame(
     if not isinstance(frame, pd.DataFrame):
         raise FieldTypeError("frame", "a pandas DataFrame", frame)
     if not isinstance(record_type, str):
-        raise FieldTypeError("record_type", f"one of {sorted(_RECORD_TYPES)}", record_type)
-    if record_type not in _RECORD_TYPES:
-        raise InvalidFieldError("record_type", f"one of {sorted(_RECORD_TYPES)}", record_type)
-    kind = _RECORD_TYPES[record_type]
+        raise FieldTypeError("record_type", f"one of {sorted(RECORD_TYPES)}", record_type)
+    if record_type not in RECORD_TYPES:
+        raise InvalidFieldError("record_type", f"one of {sorted(RECORD_TYPES)}", record_type)
+    kind = RECORD_TYPES[record_type]
     lifecycle: Lifecycle = kind._lifecycle
     definition = MACHINES[record_type]
     for column in ("statecode", "statuscode"):

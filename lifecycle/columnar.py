@@ -98,19 +98,20 @@ from lifecycle.eligibility import (
     check_send,
 )
 from lifecycle.errors import FieldTypeError, InvalidFieldError, InvalidStatusError
-from lifecycle.records import Account, Contact, Lead, Record
+from lifecycle.records import TYPE_NAME, Record
+from lifecycle.relations import KINDS
 from lifecycle.suppression import SuppressionList, SuppressionReason, email_key
 
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
 
-RECORD_TYPES = ("lead", "contact", "account")
+RECORD_TYPES = KINDS
 """The ``record_type`` values, in the categorical order :func:`eligibility_frame` writes."""
 
 _LEAD, _CONTACT, _ACCOUNT = range(3)
 _FLAGS = ("donotemail", "donotbulkemail", "donotsendmm", "donotphone", "donotpostalmail")
 _ACTIVE = ConsentStatus.ACTIVE
-_TYPE_OF: dict[type[Record], str] = {Lead: "lead", Contact: "contact", Account: "account"}
+_TYPE_OF = TYPE_NAME
 
 CONSENT_COLUMNS = tuple(f"consent_until_{k}" for k in range(1, 6))
 """``consent_until_1`` … ``consent_until_5``."""

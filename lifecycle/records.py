@@ -38,7 +38,7 @@ from lifecycle.fields import (
     required_reference,
     text,
 )
-from lifecycle.relations import SYSTEM_REFERENCES
+from lifecycle.relations import ACCOUNT, CONTACT, LEAD, SYSTEM_REFERENCES
 from lifecycle.states import (
     DEFAULT_STATUS,
     AccountState,
@@ -558,6 +558,15 @@ class Account(Record):
     ) -> HistoryEvent:
         """Inactive → Active."""
         return self._lifecycle.fire(self, "activate", at=at, actor=actor, note=note).event
+
+
+RECORD_TYPES: dict[str, type[Record]] = {LEAD: Lead, CONTACT: Contact, ACCOUNT: Account}
+"""Each kind of record leadflow keeps by its name, as the store writes it in ``record_type``
+columns and the columnar and batch functions read it (the names are
+:data:`lifecycle.relations.KINDS`, in that order)."""
+
+TYPE_NAME: dict[type[Record], str] = {kind: name for name, kind in RECORD_TYPES.items()}
+"""Each record class's name: ``TYPE_NAME[Lead] == "lead"``."""
 
 
 @attrs.frozen

@@ -31,7 +31,6 @@ if _typing.TYPE_CHECKING:
     from matching.handler import SubmissionHandler
     from matching.scoring import FieldScore, MatchScore, Method, score_pair, similarity
     from matching.store import (
-        Candidate,
         Interaction,
         Store,
         Tombstone,
@@ -65,15 +64,14 @@ if _typing.TYPE_CHECKING:
         LeadAction,
         MatchInfo,
         Mode,
-        Notice,
         OnClosedContact,
         OnClosedLead,
         OnTombstoned,
-        ProbableDuplicate,
         Submission,
         SubmissionOutcome,
         SubmissionPolicy,
     )
+    from matching.values import Candidate, Notice, ProbableDuplicate
 
 __all__ = [
     "CONTACT_BY_EMAIL",
@@ -154,7 +152,6 @@ _SOURCES = {
     "matching.handler": ("SubmissionHandler",),
     "matching.scoring": ("FieldScore", "MatchScore", "Method", "score_pair", "similarity"),
     "matching.store": (
-        "Candidate",
         "Interaction",
         "Store",
         "Tombstone",
@@ -188,15 +185,14 @@ _SOURCES = {
         "LeadAction",
         "MatchInfo",
         "Mode",
-        "Notice",
         "OnClosedContact",
         "OnClosedLead",
         "OnTombstoned",
-        "ProbableDuplicate",
         "Submission",
         "SubmissionOutcome",
         "SubmissionPolicy",
     ),
+    "matching.values": ("Candidate", "Notice", "ProbableDuplicate"),
     # Batch dedupe brings pandas, numpy, scipy and rapidfuzz.
     "matching.dedupe": ("DedupeModel", "DedupeResult", "find_duplicates", "find_matches"),
 }

@@ -401,8 +401,8 @@ def db_import(
     reason, and nothing of it is stored. Running the same file again stores nothing
     twice. Exits with 1 when any row was rejected.
     """
+    from lifecycle.records import RECORD_TYPES
     from matching.store.bulk import import_csv, import_jsonl
-    from matching.store.schema import RECORD_TYPES
 
     reader = import_csv if _file_format(file, fmt) == "csv" else import_jsonl
     options: dict[str, Any] = {
@@ -445,8 +445,8 @@ def db_export(kind: str, file: Path, url: str | None, busy_timeout: float, fmt: 
     One row per record, by id, with Dataverse logical names; `leadflow db import`
     reads it back to the same records. Data consents and history are not exported.
     """
+    from lifecycle.records import RECORD_TYPES
     from matching.store.bulk import export_csv, export_jsonl
-    from matching.store.schema import RECORD_TYPES
 
     writer = export_csv if _file_format(file, fmt) == "csv" else export_jsonl
     store = _open_store(url, create=False, busy_timeout=busy_timeout)

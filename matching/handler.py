@@ -40,22 +40,20 @@ from matching.store import (
     Transaction,
     schema,
 )
-from matching.store.values import Candidate, newest_first
 from matching.strategies import CONTACT_BY_EMAIL, LEAD_BY_EMAIL_AND_PAGE, MatchStrategy, Target
 from matching.submissions import (
     ContactAction,
     LeadAction,
     MatchInfo,
     Mode,
-    Notice,
     OnClosedContact,
     OnClosedLead,
     OnTombstoned,
-    ProbableDuplicate,
     Submission,
     SubmissionOutcome,
     SubmissionPolicy,
 )
+from matching.values import Candidate, Notice, ProbableDuplicate, newest_first
 
 P = TypeVar("P", Lead, Contact)
 _LEAD_CONTACT = parent_field(LEAD, CONTACT)

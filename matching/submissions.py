@@ -9,7 +9,6 @@ what to do with closed and deleted records). The handler itself is in
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import functools
 import math
@@ -27,6 +26,9 @@ from matching import normalize
 from matching.errors import FieldProblem as FieldProblem
 from matching.errors import SubmissionRejected as SubmissionRejected
 from matching.scoring import MatchScore
+from matching.values import STORABLE_TEXT, storable
+from matching.values import Notice as Notice
+from matching.values import ProbableDuplicate as ProbableDuplicate
 
 _E = TypeVar("_E", bound=enum.Enum)
 
@@ -292,7 +294,7 @@ class Submission:
 
 _POLICY_LENGTH = 200
 """The longest consent policy name a submission may give."""
-_STORABLE = "text without NUL characters or lone surrogates"
+_STORABLE = STORABLE_TEXT
 
 
 def _extra_problems(extra: Mapping[str, Any]) -> Iterator[Problem]:
@@ -318,15 +320,11 @@ def _extra_problems(extra: Mapping[str, Any]) -> Iterator[Problem]:
 
 
 def _unstorable(value: str) -> str | None:
-    """What in ``value`` cannot be stored as text on both databases, if anything."""
-    if "\x00" in value:
-        return "a NUL character"
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "a lone surrogate"
-    return None
+    """What in ``value`` cannot be stored as text on both databases, if anything (the
+    store's one check, :func:`~matching.values.storable`, naming the flaw)."""
+    if storable(value):
+        return None
+    return "a NUL character" if "\x00" in value else "a lone surrogate"
 
 
 def _long_text(name: str, value: object, limit: int) -> Problem | None:
@@ -374,25 +372,6 @@ class MatchInfo:
             score.similarities if fuzzy else FrozenMap(),
             via,
         )
-
-
-@attrs.frozen
-class ProbableDuplicate:
-    """A record that also matched but lost to a more recently modified one (D3)."""
-
-    record_type: str
-    record_id: str
-    modifiedon: dt.datetime | None
-
-
-@attrs.frozen
-class Notice:
-    """Something the caller should know; ``code`` is stable, ``text`` explains it, and
-    ``record_id`` names the record it is about, when there is one."""
-
-    code: str
-    text: str
-    record_id: str | None = None
 
 
 @attrs.frozen

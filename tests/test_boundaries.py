@@ -49,8 +49,16 @@ class TestLifecycleImport:
         assert done.stdout.strip() == "qualified"
 
 
-MATCHING_CORE = ["matching.normalize", "matching.keys", "matching.scoring", "matching.strategies"]
-"""The linkage core: pure functions and values, usable without a database."""
+MATCHING_CORE = [
+    "matching.normalize",
+    "matching.keys",
+    "matching.scoring",
+    "matching.strategies",
+    "matching.values",
+    "matching.errors",
+]
+"""The linkage core: pure functions and values (the values and errors resolution needs
+among them), usable without a database."""
 STORE_AND_CLI = ["sqlalchemy", "alembic", "rich", "click"]
 
 
@@ -58,8 +66,8 @@ class TestMatchingCoreImport:
     """The linkage core loads no storage, CLI or terminal code: ``matching/__init__`` is lazy."""
 
     def test_core_loads_no_store_or_cli(self) -> None:
-        """After importing normalize, keys, scoring and strategies in a fresh interpreter,
-        sys.modules holds no sqlalchemy, alembic, rich or click."""
+        """After importing normalize, keys, scoring, strategies, values and errors in a
+        fresh interpreter, sys.modules holds no sqlalchemy, alembic, rich or click."""
         code = (
             f"import json, sys, {', '.join(MATCHING_CORE)}\n"
             f"forbidden = {STORE_AND_CLI!r}\n"
@@ -68,6 +76,17 @@ class TestMatchingCoreImport:
         done = _run(code)
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout) == []
+
+    def test_values_load_no_store_package(self) -> None:
+        """Importing the values resolution needs runs no ``matching.store`` code (the store
+        builds on them), nor the handler or the submissions module."""
+        code = (
+            "import json, sys, matching.values\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('matching.'))))\n"
+        )
+        done = _run(code)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == ["matching.values"]
 
     def test_package_names_load_on_first_use(self) -> None:
         """`import matching` loads none of its submodules; reading a name loads only what

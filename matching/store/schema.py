@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from lifecycle import Account, Contact, Lead, Record
+from lifecycle.records import RECORD_TYPES as RECORD_TYPES
+from lifecycle.records import TYPE_NAME as TYPE_NAME
 from lifecycle.relations import parent_fields
 
 UTC = dt.UTC
@@ -47,12 +49,9 @@ metadata = sa.MetaData(
     }
 )
 
-RECORD_TYPES: dict[str, type[Record]] = {"lead": Lead, "contact": Contact, "account": Account}
-"""Record type names as the store writes them in ``record_type`` columns."""
 
 TABLE_OF: dict[type[Record], str] = {Lead: "leads", Contact: "contacts", Account: "accounts"}
 PRIMARY_KEY: dict[type[Record], str] = {Lead: "leadid", Contact: "contactid", Account: "accountid"}
-TYPE_NAME: dict[type[Record], str] = {kind: name for name, kind in RECORD_TYPES.items()}
 
 _NOT_COLUMNS = frozenset({"id", "state", "status", "consents"})
 _INDEXED = {kind: (*parent_fields(name), "modifiedon") for kind, name in TYPE_NAME.items()}

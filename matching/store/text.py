@@ -1,6 +1,7 @@
-"""What text the store can hold, on both databases: the one check, used when rows are read
+"""What text the store can hold, on both databases: the one check (:func:`storable`, kept
+in the pure :mod:`matching.values` and offered here too), used when rows are read
 (:mod:`matching.store.rows`), before anything is written, and to skip a lookup of a key no
-row can hold."""
+row can hold; :func:`checked` adds each column's length."""
 
 from __future__ import annotations
 
@@ -10,23 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from lifecycle import InvalidFieldError
+from matching.values import STORABLE_TEXT, short, storable
 
-STORABLE_TEXT = "text without NUL characters or lone surrogates"
-"""What :func:`storable` accepts, as an error message says it."""
-
-
-def storable(value: object) -> bool:
-    """Whether both databases can hold ``value`` as text: a str without NUL characters
-    (PostgreSQL refuses them) and without lone surrogates (not UTF-8)."""
-    if not isinstance(value, str) or "\x00" in value:
-        return False
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+__all__ = ["STORABLE_TEXT", "checked", "checked_one", "short", "storable"]
 
 
 def checked(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -58,8 +45,3 @@ def _text_limits(table: sa.Table) -> dict[str, int]:
         for c in table.c
         if isinstance(length := getattr(c.type, "length", None), int)
     }
-
-
-def short(value: str) -> str:
-    """``value``, cut to 60 characters for an error message."""
-    return value if len(value) <= 60 else value[:57] + "..."

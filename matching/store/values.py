@@ -1,16 +1,22 @@
-"""Value objects the store hands out: interactions, tombstones, import reports."""
+"""Value objects the store hands out: interactions, tombstones, import reports.
+
+:class:`Candidate` and :func:`newest_first` live in the pure :mod:`matching.values` and
+are offered here too."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from lifecycle import FieldTypeError, InvalidFieldError
 from lifecycle.fields import moment, new_id, reference, text
+from matching.values import Candidate, newest_first
+
+__all__ = ["INTERACTION_KINDS", "Candidate", "Interaction", "Tombstone", "newest_first"]
 
 INTERACTION_KINDS = frozenset(
     {"form-submission", "email-open", "email-click", "web-visit", "other"}
@@ -60,28 +66,3 @@ class Tombstone:
     deletedon: dt.datetime
     reason: str | None = None
     actor: str | None = None
-
-
-@attrs.frozen
-class Candidate:
-    """A stored record found by a match key or a parent, read as its column values: enough
-    to score it against a submission without building the record and loading its history."""
-
-    record_type: str
-    id: str
-    modifiedon: dt.datetime | None
-    values: Mapping[str, Any]
-    """The record's fields by Dataverse name, ``statecode`` and ``statuscode`` included."""
-    version: int
-    """The stored version read: loading the record later tells whether it changed since."""
-
-
-_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
-
-
-def newest_first(candidates: Iterable[Candidate]) -> list[Candidate]:
-    """By ``modifiedon``, newest first, undated last, then by id (as the store's queries
-    order them, D3)."""
-    ordered = sorted(candidates, key=lambda c: c.id)
-    ordered.sort(key=lambda c: c.modifiedon or _EPOCH, reverse=True)
-    return ordered

@@ -15,7 +15,7 @@ from lifecycle.relations import MASTER_FIELD, parent_fields
 from matching.store import schema
 from matching.store.prepared import Prepared
 from matching.store.tables.base import insert_all, kind_name
-from matching.store.values import Candidate
+from matching.values import Candidate
 
 
 @attrs.frozen
