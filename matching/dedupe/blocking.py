@@ -15,8 +15,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from lifecycle.errors import InvalidFieldError
-from matching.dedupe.arrays import distinct
-from matching.dedupe.fields import Codes, Keys, Prepared
+from matching.dedupe.arrays import Codes, Keys, distinct
+from matching.dedupe.fields import Prepared
 
 Pairs = npt.NDArray[np.int64]
 """Candidate pairs encoded ``i * n + j`` with ``i < j`` (row positions)."""

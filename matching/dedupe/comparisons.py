@@ -20,7 +20,8 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
-from matching.dedupe.fields import Codes, Keys, Prepared
+from matching.dedupe.arrays import Codes, Keys
+from matching.dedupe.fields import Prepared
 
 Levels = npt.NDArray[np.int8]
 Indices = npt.NDArray[np.int64]
@@ -160,18 +161,7 @@ def _text(values: Keys) -> list[str]:
 
 def jaro_winkler(a: Keys, b: Keys) -> npt.NDArray[np.float64]:
     """Jaro-Winkler similarity of each pair (0 where a side is missing)."""
-    if not len(a):
-        return np.zeros(0)
-    return np.asarray(
-        process.cpdist(
-            _text(a),
-            _text(b),
-            scorer=JaroWinkler.normalized_similarity,
-            dtype=np.float64,
-            workers=-1,
-        ),
-        dtype=np.float64,
-    )
+    return _jaro_winkler(np.array(_text(a), dtype=object), np.array(_text(b), dtype=object))
 
 
 def _jaro_winkler(a: Keys, b: Keys) -> npt.NDArray[np.float64]:

@@ -27,10 +27,7 @@ import pandas as pd
 
 from matching import normalize
 from matching._normalize_tables import PLACEHOLDER_DOMAINS
-
-Keys = npt.NDArray[np.object_]
-"""A column of normalised keys: ``str`` or ``None``; ``matching.dedupe.fields.Keys``, not
-imported from there because ``fields`` imports this module."""
+from matching.dedupe.arrays import Keys
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 PLAIN = re.compile(

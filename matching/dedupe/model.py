@@ -21,9 +21,10 @@ import numpy as np
 import numpy.typing as npt
 
 from lifecycle.errors import InvalidFieldError
+from matching.dedupe.arrays import Codes
 from matching.dedupe.blocking import DEFAULT_RULES, BlockingRule
 from matching.dedupe.comparisons import COMPARISONS, LEVELS, Comparison, Indices, Kind
-from matching.dedupe.fields import Codes, Prepared
+from matching.dedupe.fields import Prepared
 
 DEFAULT_M_U: Mapping[Kind, tuple[tuple[float, float], ...]] = {
     Kind.NAME: ((0.85, 0.01), (0.08, 0.01), (0.04, 0.05), (0.03, 0.93)),
@@ -60,8 +61,8 @@ DEFAULT_MATCH_RATE = 0.5
 DEFAULT_MAX_BLOCK_SIZE = 25
 """A key shared by more records than this is generic and generates no pairs alone: at a
 million records a birthdate or a pair of name sounds is shared by dozens of people and
-identifies none of them (cap 50: 13.7M candidate pairs, 2.2 GiB; cap 25: 8.7M, 1.8 GiB,
-the same precision and recall on the synthetic CRM and on FEBRL)."""
+identifies none of them, and pairing it costs time and memory for no precision or recall
+(``benchmarks/bench_dedupe.py`` prints the time and peak memory it gives)."""
 
 
 @attrs.frozen

@@ -15,9 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from matching import normalize
-
-Keys = npt.NDArray[np.object_]
-"""A column of normalised keys: ``str`` or ``None``."""
+from matching.dedupe.arrays import Keys
 
 _TIGHT = ("(999) 999-9999", "(999)999-9999", "9999999999")
 """Ten-digit layouts that also follow a country code with no separator: ``+1(425)…``."""

@@ -20,28 +20,9 @@ from lifecycle import FieldTypeError, InvalidFieldError, LeadflowError
 from matching import DedupeModel, DedupeResult, find_duplicates, find_matches
 from matching.dedupe.clustering import cluster_frame, components
 from matching.dedupe.comparisons import edit_distance, jaro_winkler
+from matching.dedupe.febrl import febrl
 from matching.dedupe.synthetic import generate_crm
 from matching.scoring import Method, similarity
-
-FEBRL_NAMES = {
-    "given_name": "firstname",
-    "surname": "lastname",
-    "address_2": "address1_line2",
-    "suburb": "address1_city",
-    "postcode": "address1_postalcode",
-    "state": "address1_stateorprovince",
-    "date_of_birth": "birthdate",
-    "soc_sec_id": "governmentid",
-}
-
-
-def febrl(frame: pd.DataFrame) -> pd.DataFrame:
-    """A FEBRL frame with Dataverse names; its record id (the index) becomes contactid."""
-    renamed = frame.rename(columns=FEBRL_NAMES)
-    street = frame["street_number"].fillna("") + " " + frame["address_1"].fillna("")
-    renamed["address1_line1"] = street.str.strip().replace("", None)
-    renamed = renamed.drop(columns=["street_number", "address_1"])
-    return renamed.reset_index().rename(columns={"rec_id": "contactid"})
 
 
 def _f1(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> float:
