@@ -36,6 +36,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from lifecycle.errors import FieldTypeError, InvalidFieldError, Problems
 from matching.dedupe.blocking import DEFAULT_RULES, BlockingRule
 from matching.dedupe.comparisons import COMPARISONS, Comparison, Kind
@@ -58,9 +60,9 @@ MODEL_KEYS = (
     "term_frequencies",
     "training",
 )
-COMPARISON_KEYS = ("name", "kind", "columns")
-RULE_KEYS = ("name", "columns")
-TRAINING_KEYS = ("random_pairs", "candidate_pairs", "patterns", "match_rate")
+COMPARISON_KEYS = tuple(field.name for field in attrs.fields(Comparison))
+RULE_KEYS = tuple(field.name for field in attrs.fields(BlockingRule))
+TRAINING_KEYS = tuple(field.name for field in attrs.fields(TrainingReport))
 
 KNOWN_COLUMNS: frozenset[str] = frozenset(
     column for comparison, _ in COMPARISONS.values() for column in comparison.columns

@@ -59,14 +59,16 @@ def random_pairs(ids: npt.NDArray[np.object_], size: int, seed: int = 0) -> tupl
 
 
 def level_frequencies(
-    levels: npt.NDArray[np.int8], default: npt.NDArray[np.float64]
+    levels: npt.NDArray[np.int8],
+    default: npt.NDArray[np.float64],
+    pseudo_pairs: float = U_PRIOR_PAIRS,
 ) -> npt.NDArray[np.float64]:
-    """Each level's share among the random pairs where both values are present, with the
-    default ``u`` counting for :data:`U_PRIOR_PAIRS` pairs: a small table's few pairs
-    cannot make a rare agreement look common, and no level gets probability 0."""
+    """Each level's share among the pairs where both values are present, with the
+    ``default`` probabilities counting for ``pseudo_pairs`` pairs: a small table's few
+    pairs cannot make a rare agreement look common, and no level gets probability 0."""
     present = levels[levels >= 0]
     counts = np.bincount(present, minlength=len(default)).astype(np.float64)
-    return np.asarray((counts + U_PRIOR_PAIRS * default) / (counts.sum() + U_PRIOR_PAIRS))
+    return np.asarray((counts + pseudo_pairs * default) / (counts.sum() + pseudo_pairs))
 
 
 def em(
@@ -279,9 +281,6 @@ def labelled_m(
     column per comparison): each level's share among the pairs whose values are both
     present, with the default ``m0`` as a Dirichlet prior of :data:`LABEL_PRIOR_PAIRS`
     pairs."""
-    m = []
-    for j, default in enumerate(m0):
-        column = levels[:, j]
-        counts = np.bincount(column[column >= 0], minlength=len(default)).astype(np.float64)
-        m.append((counts + LABEL_PRIOR_PAIRS * default) / (counts.sum() + LABEL_PRIOR_PAIRS))
-    return m
+    return [
+        level_frequencies(levels[:, j], default, LABEL_PRIOR_PAIRS) for j, default in enumerate(m0)
+    ]
