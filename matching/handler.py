@@ -14,10 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
-
-import attrs
 
 from lifecycle import (
     Contact,
@@ -29,17 +27,11 @@ from lifecycle.clock import Clock, require_aware, system_clock
 from lifecycle.decisions import cite
 from lifecycle.eligibility import consent_level_at
 from lifecycle.errors import Problems
-from lifecycle.relations import CONTACT, LEAD, MASTER_FIELD, parent_field
+from lifecycle.relations import CONTACT, LEAD, parent_field
 from matching import normalize
-from matching.errors import ConflictError, RecordNotFound
-from matching.scoring import MatchScore, matches_normalised, score_normalised
-from matching.store import (
-    Interaction,
-    Store,
-    Tombstone,
-    Transaction,
-    schema,
-)
+from matching.errors import ConflictError
+from matching.protocols import RecordStore, RecordTransaction
+from matching.resolve import Match, Probe, Resolution
 from matching.strategies import CONTACT_BY_EMAIL, LEAD_BY_EMAIL_AND_PAGE, MatchStrategy, Target
 from matching.submissions import (
     ContactAction,
@@ -53,32 +45,18 @@ from matching.submissions import (
     SubmissionOutcome,
     SubmissionPolicy,
 )
-from matching.values import Candidate, Notice, ProbableDuplicate, newest_first
+from matching.values import (
+    RECORD_TYPES,
+    STRATEGY_NAME_LENGTH,
+    TYPE_NAME,
+    Interaction,
+    Notice,
+    Tombstone,
+)
 
 P = TypeVar("P", Lead, Contact)
 _LEAD_CONTACT = parent_field(LEAD, CONTACT)
 """The reference that links a lead to its contact."""
-
-
-class RecordValues(Mapping[str, Any]):
-    """A record read as a mapping of its fields, for scoring against a submission."""
-
-    __slots__ = ("_record",)
-
-    def __init__(self, record: Record) -> None:
-        self._record = record
-
-    def __getitem__(self, name: str) -> Any:
-        try:
-            return getattr(self._record, name)
-        except AttributeError:
-            raise KeyError(name) from None
-
-    def __iter__(self) -> Iterator[str]:
-        return (f.name for f in attrs.fields(type(self._record)) if f.init)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
 
 
 class SubmissionHandler:
@@ -90,7 +68,7 @@ class SubmissionHandler:
 
     def __init__(
         self,
-        store: Store,
+        store: RecordStore,
         contact_strategy: MatchStrategy = CONTACT_BY_EMAIL,
         lead_strategy: MatchStrategy = LEAD_BY_EMAIL_AND_PAGE,
         *,
@@ -101,18 +79,18 @@ class SubmissionHandler:
     ) -> None:
         problems = Problems()
         given_store: object = store
-        if not isinstance(given_store, Store):
-            problems.must("store", "a Store (see open_store)", store, wrong_type=True)
+        if not isinstance(given_store, RecordStore):
+            problems.must("store", "a RecordStore (see open_store)", store, wrong_type=True)
         for name, strategy, target in (
             ("contact_strategy", contact_strategy, Target.CONTACT),
             ("lead_strategy", lead_strategy, Target.LEAD),
         ):
             if not isinstance(strategy, MatchStrategy) or strategy.target is not target:
                 problems.must(name, f"a MatchStrategy for {target.value}s", strategy)
-            elif len(strategy.name) > schema.STRATEGY_NAME_LENGTH:
+            elif len(strategy.name) > STRATEGY_NAME_LENGTH:
                 problems.must(
                     name,
-                    f"a MatchStrategy named in at most {schema.STRATEGY_NAME_LENGTH} characters "
+                    f"a MatchStrategy named in at most {STRATEGY_NAME_LENGTH} characters "
                     "(the store keeps claims under the name)",
                     strategy.name,
                 )
@@ -164,45 +142,21 @@ class SubmissionHandler:
         raise AssertionError("unreachable")
 
 
-class _Probe:
-    """One strategy asked about one submission: the submitted values, normalised once,
-    and the store keys that find the candidates."""
-
-    __slots__ = ("claim_key", "keys", "normalised", "strategy", "values")
-
-    def __init__(self, strategy: MatchStrategy, values: Mapping[str, Any]) -> None:
-        self.strategy = strategy
-        self.values = values
-        self.normalised = strategy.normalised(values)
-        self.keys = strategy.blocking_keys(values)
-        self.claim_key = strategy.claim_key(values)
-
-    def score(self, other: Mapping[str, Any] | Record) -> MatchScore:
-        """The submission scored against ``other`` (a candidate's values or a record)."""
-        return score_normalised(self.strategy, self.normalised, self.strategy.normalised(other))
-
-    def match(self, other: Mapping[str, Any]) -> MatchScore | None:
-        """The score of a match with ``other``; ``None`` when they do not match, found
-        without explaining why (most candidates do not match)."""
-        strategy = self.strategy
-        if not strategy.passes_gates(self.normalised, other):
-            return None
-        theirs = strategy.normalised(other)
-        if not matches_normalised(strategy, self.normalised, theirs):
-            return None
-        return score_normalised(strategy, self.normalised, theirs)
-
-
 class _Run:
     """One attempt at one submission, inside one transaction."""
 
     def __init__(
-        self, handler: SubmissionHandler, tx: Transaction, submission: Submission, at: dt.datetime
+        self,
+        handler: SubmissionHandler,
+        tx: RecordTransaction,
+        submission: Submission,
+        at: dt.datetime,
     ) -> None:
         self.h, self.tx, self.sub, self.at = handler, tx, submission, at
         self.policy = handler.policy
-        self.notices: list[Notice] = []
-        self.duplicates: list[ProbableDuplicate] = []
+        self.resolution = Resolution(tx)
+        self.notices = self.resolution.notices
+        """What the caller should know, resolution's notices among them, in order."""
         self.stone: Tombstone | None = None
         """The tombstone that keeps this submission from creating records (D14)."""
         self.refused: list[str] = []
@@ -244,7 +198,7 @@ class _Run:
             interaction_id,
             contact_match,
             lead_match,
-            tuple(self.duplicates),
+            tuple(self.resolution.duplicates),
             tuple(self.notices),
         )
 
@@ -296,7 +250,7 @@ class _Run:
     def _lives(self, email: str, record_type: str) -> bool:
         """Whether a stored record of ``record_type`` carries the address."""
         key = normalize.email(email)
-        kind = schema.RECORD_TYPES[record_type]
+        kind = RECORD_TYPES[record_type]
         return key is not None and bool(self.tx.lookup(kind, "emailaddress1", key))
 
     def _note_refused(self, *, written: bool) -> None:
@@ -313,119 +267,17 @@ class _Run:
 
     # --- finding ---------------------------------------------------------------------------
 
-    def _find(self, kind: type[Record], probe: _Probe) -> list[tuple[Candidate, MatchScore]]:
-        """The records the probe matches, in the order D3 reads them."""
-        by_limit: dict[int | None, list[tuple[str, str]]] = {}
-        for key in probe.keys:
-            by_limit.setdefault(probe.strategy.candidate_limit(key[0]), []).append(key)
-        found = [
-            candidate
-            for limit, keys in by_limit.items()
-            for candidate in self.tx.candidates(
-                kind, keys, limit=limit, fields=probe.strategy.source_fields
-            )
-        ]
-        holder = self._claim_holder(kind, probe, {c.id for c in found})
-        if len(by_limit) > 1 or holder:
-            found = newest_first({c.id: c for c in [*found, *holder]}.values())
-        return self._ranked(kind, probe, found)
-
-    def _claim_holder(self, kind: type[Record], probe: _Probe, found: set[str]) -> list[Candidate]:
-        """The record holding the probe's claim, when the blocking keys may not find it.
-
-        A strategy that compares what the store does not key (canonical Gmail addresses)
-        can match the record that claimed the address while no key finds it (its address
-        moved to a ``+tag``): the submission would then create a record, find the claim
-        taken by a match and retry for ever. Reading the holder as a candidate makes it
-        match instead."""
-        strategy = probe.strategy
-        if probe.claim_key is None or strategy.keys_find_claim_holders:
-            return []
-        held = self.tx.claimed(strategy.name, probe.claim_key)
-        if held is None or held[1] in found:
-            return []
-        return [self._candidate(record) for record in self.tx.get_many(kind, [held[1]])]
-
-    def _candidate(self, record: Record) -> Candidate:
-        return Candidate(
-            schema.TYPE_NAME[type(record)],
-            record.id,
-            record.modifiedon,
-            RecordValues(record),
-            self.tx.version(record) or 0,
-        )
-
-    def _ranked(
-        self, kind: type[Record], probe: _Probe, candidates: list[Candidate]
-    ) -> list[tuple[Candidate, MatchScore]]:
-        """The candidates the probe matches, active records before closed ones, each
-        newest first (D3). A merged-away record stands for its master (D4): the master
-        takes its place, with its score."""
-        matched = [(c, s) for c in candidates if (s := probe.match(c.values)) is not None]
-        merged = [(c, s) for c, s in matched if c.values.get("merged")]
-        if merged:
-            matched = [(c, s) for c, s in matched if not c.values.get("merged")]
-            matched += self._masters(kind, {c.id for c, _ in matched}, merged)
-            order = {c.id: i for i, c in enumerate(newest_first(c for c, _ in matched))}
-            matched.sort(key=lambda pair: order[pair[0].id])
-        return sorted(matched, key=lambda pair: not _is_active(pair[0]))
-
-    def _masters(
-        self,
-        kind: type[Record],
-        have: set[str],
-        merged: list[tuple[Candidate, MatchScore]],
-    ) -> list[tuple[Candidate, MatchScore]]:
-        """The masters of merged-away matches that are not among the matches themselves."""
-        by_master: dict[str, MatchScore] = {}
-        for candidate, score in merged:
-            master = candidate.values.get(MASTER_FIELD)
-            if master and master not in have:
-                by_master.setdefault(master, score)
-                self._note(
-                    "merged",
-                    f"the matching {candidate.record_type} {candidate.id} was merged into "
-                    f"{master}; the master was used",
-                    candidate.id,
-                )
-        return [
-            (self._candidate(record), by_master[record.id])
-            for record in self.tx.get_many(kind, list(by_master))
-        ]
-
-    def _winner(
-        self, kind: type[P], probe: _Probe, matches: list[tuple[Candidate, MatchScore]]
-    ) -> tuple[P, MatchScore]:
-        """The first match, loaded and locked; the others are probable duplicates (D3).
-
-        If another writer changed it since it was read (PostgreSQL: the lock waited for
-        that writer), it is scored again; a record that no longer matches means the
-        submission is retried on fresh data."""
-        for candidate, _ in matches[1:]:
-            self.duplicates.append(
-                ProbableDuplicate(candidate.record_type, candidate.id, candidate.modifiedon)
-            )
-        winner, score = matches[0]
-        try:
-            record = self.tx.get(kind, winner.id, lock=True)
-        except RecordNotFound:
-            raise ConflictError(winner.record_type, winner.id, winner.version, None) from None
-        if self.tx.version(record) != winner.version:
-            score = probe.score(record)
-            if not score.matched:
-                raise ConflictError(
-                    winner.record_type, winner.id, winner.version, self.tx.version(record)
-                )
-        return record, score
+    def _find(self, kind: type[Record], probe: Probe) -> list[Match]:
+        return self.resolution.find(kind, probe)
 
     # --- contacts ---------------------------------------------------------------------------
 
     def _contact(self) -> tuple[Contact | None, ContactAction, MatchInfo | None]:
-        probe = _Probe(self.h.contact_strategy, self.sub.values_for(Contact))
+        probe = Probe(self.h.contact_strategy, self.sub.values_for(Contact))
         matches = self._find(Contact, probe)
         if not matches:
             return self._new_contact(probe, claim=True)
-        contact, score = self._winner(Contact, probe, matches)
+        contact, score = self.resolution.winner(Contact, probe, matches)
         info = MatchInfo.of(probe.strategy.name, score, "lookup")
         reopened = False
         if not contact.is_active:
@@ -450,7 +302,7 @@ class _Run:
         return contact, ContactAction.UPDATED, info
 
     def _new_contact(
-        self, probe: _Probe, *, claim: bool
+        self, probe: Probe, *, claim: bool
     ) -> tuple[Contact | None, ContactAction, None]:
         contact = self._create(Contact, probe, claim=claim)
         return contact, ContactAction.CREATED if contact else ContactAction.BLOCKED, None
@@ -460,7 +312,7 @@ class _Run:
     def _lead(
         self, contact: Contact | None, *, fresh_contact: bool
     ) -> tuple[Lead | None, LeadAction, MatchInfo | None]:
-        probe = _Probe(self.h.lead_strategy, self.sub.values_for(Lead))
+        probe = Probe(self.h.lead_strategy, self.sub.values_for(Lead))
         if self.policy.generate_leads_without_matching:
             return self._new_lead(probe, contact, claim=False)
         matches = self._find(Lead, probe)
@@ -473,7 +325,7 @@ class _Run:
                 limit=probe.strategy.max_candidates,
                 fields=probe.strategy.source_fields,
             )
-            own = self._ranked(Lead, probe, children)
+            own = self.resolution.ranked(Lead, probe, children)
             if own:
                 # The contact's own lead wins (Dynamics links the lead to the contact it
                 # found); other leads that match are still reported (D3).
@@ -482,7 +334,7 @@ class _Run:
                 via = "child-lead"
         if not matches:
             return self._new_lead(probe, contact, claim=True)
-        lead, score = self._winner(Lead, probe, matches)
+        lead, score = self.resolution.winner(Lead, probe, matches)
         info = MatchInfo.of(probe.strategy.name, score, via)
         reopened = False
         if not lead.is_active:
@@ -503,7 +355,7 @@ class _Run:
         return lead, LeadAction.UPDATED, info
 
     def _new_lead(
-        self, probe: _Probe, contact: Contact | None, *, claim: bool
+        self, probe: Probe, contact: Contact | None, *, claim: bool
     ) -> tuple[Lead | None, LeadAction, None]:
         lead = self._create(Lead, probe, contact, claim=claim)
         return lead, LeadAction.CREATED if lead else LeadAction.BLOCKED, None
@@ -511,12 +363,12 @@ class _Run:
     # --- writing -----------------------------------------------------------------------------
 
     def _create(
-        self, kind: type[P], probe: _Probe, contact: Contact | None = None, *, claim: bool
+        self, kind: type[P], probe: Probe, contact: Contact | None = None, *, claim: bool
     ) -> P | None:
         """A new ``kind`` from the submission, a lead linked to ``contact``; ``None`` when
         a tombstone keeps the address from new records (D14)."""
         if self.stone is not None:
-            self.refused.append(schema.TYPE_NAME[kind])
+            self.refused.append(TYPE_NAME[kind])
             return None
         if not probe.keys:
             strategy = probe.strategy
@@ -531,35 +383,10 @@ class _Run:
         )
         record = kind(**probe.values, **links, createdon=self.at, modifiedon=self.at)
         if claim:
-            self._claim(probe, record)
+            self.resolution.claim(probe, record)
         self._give_consent(record)
         self.tx.add(record, allow_tombstoned=True)
         return record
-
-    def _claim(self, probe: _Probe, record: Record) -> None:
-        """Claim the strategy's key for a new record, so that concurrent creators of the
-        same person agree on one.
-
-        A claim held by a record that still matches means another writer created the
-        person after this attempt looked: the submission is retried on fresh data, where
-        it finds that record and applies every rule to it. A claim held by a record that
-        no longer matches (its address changed) or is gone is stale: it moves to the new
-        record."""
-        strategy, key = probe.strategy, probe.claim_key
-        if key is None:
-            return
-        holder = self.tx.claim(strategy.name, key, record)
-        if holder == record.id:
-            return
-        kind = type(record)
-        name = schema.TYPE_NAME[kind]
-        existing = self.tx.get_many(kind, [holder])
-        if existing and probe.score(existing[0]).matched:
-            raise ConflictError(
-                name, holder, None, None, "another writer created a matching record first"
-            )
-        if not self.tx.reclaim(strategy.name, key, record, holder):
-            raise ConflictError(name, record.id, None, None, "another writer took the claim first")
 
     def _apply(
         self,
@@ -619,10 +446,6 @@ def _changed(stored: object, submitted: object, field: str) -> bool:
         return True
     key = same(stored)
     return key is None or key != same(submitted)
-
-
-def _is_active(candidate: Candidate) -> bool:
-    return bool(candidate.values.get("statecode") == 0)
 
 
 def _payload(raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The values resolution works with, without a database: stored records read as
 candidates and their D3 order, what a submission reports beside its actions, the
-record-type names, and what text the store can hold.
+interactions and tombstones the store keeps, the record-type names, and what text the
+store can hold.
 
 This module is pure, as the linkage core is: it loads no SQLAlchemy, Alembic, rich or
 click, and imports nothing of :mod:`matching.store`, which builds on it
@@ -12,20 +13,27 @@ The errors resolution raises (:class:`~matching.errors.ConflictError`,
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
+from lifecycle.errors import FieldTypeError, InvalidFieldError
+from lifecycle.fields import moment, new_id, reference, text
 from lifecycle.records import RECORD_TYPES, TYPE_NAME
 
 __all__ = [
+    "INTERACTION_KINDS",
     "RECORD_TYPES",
     "STORABLE_TEXT",
+    "STRATEGY_NAME_LENGTH",
     "TYPE_NAME",
     "Candidate",
+    "Interaction",
     "Notice",
     "ProbableDuplicate",
+    "Tombstone",
     "newest_first",
     "short",
     "storable",
@@ -80,6 +88,62 @@ class Notice:
     code: str
     text: str
     record_id: str | None = None
+
+
+# --- what the store keeps beside records -------------------------------------------------
+
+INTERACTION_KINDS = frozenset(
+    {"form-submission", "email-open", "email-click", "web-visit", "other"}
+)
+
+
+def _payload(value: object) -> Mapping[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise FieldTypeError("payload", "a mapping of JSON values or None", value)
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidFieldError("payload", "JSON-serialisable", f"{exc}") from exc
+    return dict(value)
+
+
+def _kind(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value not in INTERACTION_KINDS:
+        raise InvalidFieldError("kind", f"one of {sorted(INTERACTION_KINDS)}", value)
+
+
+@attrs.frozen
+class Interaction:
+    """One touch by a person (a form submission, typically), credited to a contact and/or lead."""
+
+    at: dt.datetime = attrs.field(validator=moment())
+    kind: str = attrs.field(default="form-submission", validator=_kind)
+    contactid: str | None = attrs.field(default=None, validator=reference())
+    leadid: str | None = attrs.field(default=None, validator=reference())
+    formid: str | None = attrs.field(default=None, validator=text(100))
+    pageid: str | None = attrs.field(default=None, validator=text(100))
+    payload: Mapping[str, Any] | None = attrs.field(
+        default=None, converter=_payload, eq=False, hash=False
+    )
+    """The submitted values, as given; erased when the person is anonymized."""
+    id: str = attrs.field(factory=new_id, validator=reference())
+
+
+@attrs.frozen
+class Tombstone:
+    """What remains of a deleted record: enough to refuse recreating it (D14)."""
+
+    record_type: str
+    record_id: str
+    deletedon: dt.datetime
+    reason: str | None = None
+    actor: str | None = None
+
+
+STRATEGY_NAME_LENGTH = 64
+"""The longest strategy name the store keeps claims under."""
 
 
 # --- what text the store can hold ---------------------------------------------------------

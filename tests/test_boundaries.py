@@ -54,11 +54,13 @@ MATCHING_CORE = [
     "matching.keys",
     "matching.scoring",
     "matching.strategies",
+    "matching.resolve",
     "matching.values",
+    "matching.protocols",
     "matching.errors",
 ]
-"""The linkage core: pure functions and values (the values and errors resolution needs
-among them), usable without a database."""
+"""The linkage core: pure functions and values (resolution, and the values, store
+protocols and errors it needs, among them), usable without a database."""
 STORE_AND_CLI = ["sqlalchemy", "alembic", "rich", "click"]
 
 
@@ -66,8 +68,8 @@ class TestMatchingCoreImport:
     """The linkage core loads no storage, CLI or terminal code: ``matching/__init__`` is lazy."""
 
     def test_core_loads_no_store_or_cli(self) -> None:
-        """After importing normalize, keys, scoring, strategies, values and errors in a
-        fresh interpreter, sys.modules holds no sqlalchemy, alembic, rich or click."""
+        """After importing normalize, keys, scoring, strategies, resolve, values, protocols
+        and errors in a fresh interpreter, sys.modules holds no sqlalchemy, alembic, rich or click."""
         code = (
             f"import json, sys, {', '.join(MATCHING_CORE)}\n"
             f"forbidden = {STORE_AND_CLI!r}\n"
@@ -87,6 +89,19 @@ class TestMatchingCoreImport:
         done = _run(code)
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout) == ["matching.values"]
+
+    def test_handler_loads_no_store(self) -> None:
+        """The form handler reaches storage through the store protocols: importing it loads
+        no ``matching.store`` module and no database, CLI or terminal package."""
+        code = (
+            "import json, sys, matching.handler\n"
+            f"forbidden = {STORE_AND_CLI!r}\n"
+            "print(json.dumps(sorted(m for m in sys.modules\n"
+            "    if m.split('.')[0] in forbidden or m.startswith('matching.store'))))\n"
+        )
+        done = _run(code)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == []
 
     def test_package_names_load_on_first_use(self) -> None:
         """`import matching` loads none of its submodules; reading a name loads only what

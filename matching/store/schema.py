@@ -19,6 +19,7 @@ from lifecycle import Account, Contact, Lead, Record
 from lifecycle.records import RECORD_TYPES as RECORD_TYPES
 from lifecycle.records import TYPE_NAME as TYPE_NAME
 from lifecycle.relations import parent_fields
+from matching.values import STRATEGY_NAME_LENGTH as STRATEGY_NAME_LENGTH
 
 UTC = dt.UTC
 
@@ -199,9 +200,6 @@ match_keys = sa.Table(
     sa.Index(None, "record_type", "record_id"),
 )
 """Normalised values (email, phones, name) for indexed candidate lookup."""
-
-STRATEGY_NAME_LENGTH = 64
-"""The longest match-strategy name the claims table keeps."""
 
 claims = sa.Table(
     "claims",

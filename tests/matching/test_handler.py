@@ -13,12 +13,13 @@ written), the policy as data, and the constructor's refusals.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -63,7 +64,8 @@ from matching import (
     SubmissionRejected,
     normalize,
 )
-from matching.store import Store, schema
+from matching.protocols import RecordStore
+from matching.store import Store, Transaction, schema
 from matching.store.engine import READ_ONLY
 
 UTC = dt.UTC
@@ -1622,6 +1624,46 @@ def test_the_handler_refuses_what_it_cannot_use(
 ) -> None:
     with pytest.raises(InvalidFieldError, match=named):
         SubmissionHandler(*arguments(store))
+
+
+class CountingStore:
+    """A record store that is not a :class:`Store`: it opens the real store's
+    transactions and counts them."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.opened = 0
+
+    @property
+    def url(self) -> str:
+        return f"counting+{self.store.url}"
+
+    @contextlib.contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[Transaction]:
+        self.opened += 1
+        with self.store.transaction(readonly=readonly) as tx:
+            yield tx
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def test_the_handler_works_through_any_record_store(store: Store) -> None:
+    """The handler needs a :class:`RecordStore`, not a :class:`Store`: a wrapper that opens
+    the real store's transactions resolves and writes the same way, one transaction a
+    submission."""
+    counting = CountingStore(store)
+    assert isinstance(counting, RecordStore)
+    handler = SubmissionHandler(counting)
+
+    first = handler.submit(FORM, at=AT)
+    again = handler.submit({**FORM, "jobtitle": "Buyer again"}, at=AT + dt.timedelta(days=1))
+
+    assert (first.contact_action, first.lead_action) == (ContactAction.CREATED, LeadAction.CREATED)
+    assert (again.contact_action, again.lead_action) == (ContactAction.UPDATED, LeadAction.UPDATED)
+    assert (again.contact_id, again.lead_id) == (first.contact_id, first.lead_id)
+    assert store.get(Lead, again.lead_id).jobtitle == "Buyer again"
+    assert counting.opened == 2
 
 
 @pytest.mark.parametrize("retries", [-1, "3", 2.0, None])

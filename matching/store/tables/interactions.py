@@ -11,7 +11,7 @@ from lifecycle import InvalidFieldError
 from matching.store import schema
 from matching.store.tables.base import TransactionBase, insert_all
 from matching.store.text import checked_one, storable
-from matching.store.values import Interaction
+from matching.values import Interaction
 
 
 class InteractionOperations(TransactionBase):

@@ -37,8 +37,7 @@ from matching.store.tables.record_queries import (
     queries,
 )
 from matching.store.text import checked, storable
-from matching.store.values import Tombstone
-from matching.values import Candidate, newest_first
+from matching.values import Candidate, Tombstone, newest_first
 
 
 class RecordOperations(TransactionBase):

@@ -16,7 +16,7 @@ from matching.store import codec, schema
 from matching.store.prepared import Prepared
 from matching.store.tables.base import TransactionBase, chunks
 from matching.store.text import checked
-from matching.store.values import Tombstone
+from matching.values import Tombstone
 
 
 class TombstoneOperations(TransactionBase):
