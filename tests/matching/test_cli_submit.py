@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 from lifecycle import Contact, Lead, LeadStatus
 from matching import CONTACT_BY_EMAIL, PRESETS, MatchStrategy, Mode, Target, open_store
 from matching.cli import MODES, OUTCOME_COLUMNS, SHOWN_SUBMIT_REJECTIONS, cli
-from matching.demo_submissions import SUBMISSIONS, tour_submissions
+from matching.demo.submissions import SUBMISSIONS, tour_submissions
 
 AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
@@ -550,7 +550,7 @@ class TestDemoSubmissions:
     def test_landings(self, tmp_path: Path) -> None:
         """Every demo submission lands as the section says, and no id is shown."""
         from matching.demo import CHECKED_AT, SUBMITTED_AT, run_scenario
-        from matching.demo_store import fresh_store, tour_store
+        from matching.demo.store import fresh_store, tour_store
 
         run = run_scenario()
         with fresh_store(tmp_path / "demo.db") as store:
