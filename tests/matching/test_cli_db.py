@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from lifecycle import Lead, LeadStatus
-from matching.cli import SHOWN_REJECTIONS, cli
+from matching.cli import cli
+from matching.cli.db import SHOWN_REJECTIONS
 from matching.store import open_store
 from matching.store.engine import head_revision
 

@@ -16,7 +16,8 @@ from click.testing import CliRunner, Result
 
 from lifecycle import Contact, Lead, LeadStatus
 from matching import CONTACT_BY_EMAIL, PRESETS, MatchStrategy, Mode, Target, open_store
-from matching.cli import MODES, OUTCOME_COLUMNS, SHOWN_SUBMIT_REJECTIONS, cli
+from matching.cli import cli
+from matching.cli.submit import MODES, OUTCOME_COLUMNS, SHOWN_SUBMIT_REJECTIONS
 from matching.demo.submissions import SUBMISSIONS, tour_submissions
 
 AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)

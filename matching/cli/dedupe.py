@@ -1,8 +1,6 @@
 """``leadflow dedupe``: which records of a file, or of the store, are the same person.
 
-The command is registered on the ``leadflow`` group by :mod:`matching.cli`. It imports
-nothing heavy until it runs (pandas, the dedupe engine, rich, the store), and it takes
-its helpers from :mod:`matching.cli` only then, so either module can be imported first.
+It imports nothing heavy until it runs (pandas, the dedupe engine, rich, the store).
 
 Errors follow the rest of the command line: a bad argument is a usage error (exit code
 2) naming its flag, also when the dedupe engine is the one that refuses it (its
@@ -21,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import click
+
+from matching.cli.common import open_store_at, progress_bars
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -96,11 +96,10 @@ def _check_outputs(pairs: str | None, clusters: str | None, report: Path | None)
 def _read_store(url: str, kind: str, busy_timeout: float) -> tuple[pd.DataFrame, str]:
     """Every stored ``kind`` record, as ``leadflow db export`` reads them (Dataverse names,
     the record id in ``contactid`` or ``leadid``), and where they came from."""
-    from matching.cli import _open_store
+    from lifecycle.records import RECORD_TYPES
     from matching.store.bulk import to_frame
-    from matching.store.schema import RECORD_TYPES
 
-    store = _open_store(url, create=False, busy_timeout=busy_timeout)
+    store = open_store_at(url, create=False, busy_timeout=busy_timeout)
     try:
         return to_frame(store, RECORD_TYPES[kind]), f"the {kind}s of {store.url}"
     finally:
@@ -112,8 +111,6 @@ def _with_phases(run: Callable[[Progress | None], DedupeResult]) -> DedupeResult
     a terminal (:data:`matching.dedupe.progress.PHASES`)."""
     from rich.console import Console
     from rich.progress import TaskID
-
-    from matching.cli import progress_bars
 
     console = Console(stderr=True)
     if not console.is_terminal:

@@ -1,465 +1,31 @@
-"""The ``leadflow`` command line: ``diagram``, ``demo``, ``db``, ``submit`` and ``dedupe``
-(in :mod:`matching.cli_dedupe`).
-
-Errors leadflow raises (:class:`~lifecycle.errors.LeadflowError`) are shown as one
-line, ``Error: <message>``, with exit code 1; usage errors exit with code 2.
-Heavy modules (rich, the demo, the record store) load only when their command
-runs, so ``leadflow --help`` starts quickly.
-"""
+"""``leadflow submit``: replay a JSON Lines file of form submissions through one handler,
+with a progress bar, a summary and, on request, every line's outcome."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from lifecycle.decisions import cite
-from lifecycle.definitions import MACHINES
-from lifecycle.diagram import EXTENSIONS, FORMATS, export
 from lifecycle.errors import LeadflowError
-from matching.cli_dedupe import dedupe
+from matching.cli.common import (
+    FILE_FORMATS,
+    REPORT_WIDTH,
+    busy_option,
+    database_errors,
+    db_option,
+    open_store_at,
+    with_progress,
+)
 
 if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.progress import Progress
-
     from matching.handler import SubmissionHandler
-    from matching.store import Store
-    from matching.store.bulk import ImportReport
     from matching.strategies import MatchStrategy
     from matching.submissions import MatchInfo, SubmissionOutcome, SubmissionPolicy
-
-T = TypeVar("T")
-
-REPORT_WIDTH = 120
-"""Columns of a report written to a pipe or file, where there is no terminal to measure."""
-
-
-class _Group(click.Group):
-    """A group that turns leadflow's errors into one clean line and exit code 1."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except LeadflowError as err:
-            raise click.ClickException(_one_line(err)) from err
-
-
-def _one_line(err: LeadflowError) -> str:
-    """The error's message, naming what a command-line user can pass (``--busy-timeout``,
-    not ``busy_timeout``) where the error can say so."""
-    describe = getattr(err, "describe", None)
-    return str(describe(command_line=True)) if callable(describe) else str(err)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="leadflow", prog_name="leadflow")
-def cli() -> None:
-    """leadflow keeps a CRM's leads and contacts honest."""
-
-
-cli.add_command(dedupe)
-
-
-def _write(path: Path, content: str | bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    except OSError as err:
-        raise click.ClickException(f"cannot write {path}: {err.strerror or err}") from err
-
-
-@cli.command()
-@click.argument("machine", type=click.Choice([*MACHINES, "all"]))
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="mermaid",
-    show_default=True,
-    help="mermaid and dot are text; svg and png need Graphviz's dot program.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    help="File to write; a directory for 'all'. Default: standard output.",
-)
-def diagram(machine: str, fmt: str, output: Path | None) -> None:
-    """Draw a lifecycle's state diagram: lead, contact, account, or all.
-
-    The diagram is generated from the machine's definition. Text formats go to
-    standard output unless -o is given. svg and png go to the -o file, or to
-    standard output when it is a pipe or a file (never to a terminal). 'all'
-    needs -o DIR and writes one <machine>.<ext> file per machine into DIR.
-    """
-    if machine == "all":
-        if output is None:
-            raise click.UsageError("'diagram all' needs -o DIR, the directory to write into.")
-        for name, definition in MACHINES.items():
-            path = output / f"{name}.{EXTENSIONS[fmt]}"
-            _write(path, export(definition, fmt))
-            click.echo(f"wrote {path}")
-        return
-    content = export(MACHINES[machine], fmt)
-    if output is not None:
-        _write(output, content)
-        click.echo(f"wrote {output}", err=True)
-    elif isinstance(content, str):
-        click.echo(content, nl=False)
-    elif sys.stdout.isatty():
-        raise click.UsageError(
-            f"{fmt} is an image: write it with -o FILE, or pipe standard output."
-        )
-    else:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(content)
-        sys.stdout.buffer.flush()
-
-
-@cli.command()
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("leadflow-demo"),
-    show_default=True,
-    help="Directory for the diagrams of the three machines.",
-)
-@click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="SQLite file the story is saved into, recreated on every run [default: OUT/leadflow.db].",
-)
-def demo(out: Path, db: Path | None) -> None:
-    """Run a small CRM through its lifecycles and show what happened.
-
-    Leads are contacted, qualified, disqualified and reactivated; duplicate
-    contacts merged; a retired contact deactivated instead of being parked in a
-    bucket account; a contact anonymized. What leadflow refuses is shown with its
-    reason. Then web-form submissions land in the store: a new person, the same
-    person again, a second page, a disqualified lead's owner, a deleted person's
-    address and a malformed post, each with what it did. The diagrams of all three machines are written into --out (.mmd and
-    .dot, plus .svg when Graphviz is installed). The clock is fixed, so the output
-    is the same on every run.
-    """
-    from rich.console import Console
-
-    from matching.demo import run_demo
-
-    try:
-        run_demo(out, Console(width=None if sys.stdout.isatty() else REPORT_WIDTH), db)
-    except OSError as err:
-        raise click.ClickException(f"cannot write the diagrams into {out}: {err}") from err
-
-
-# --------------------------------------------------------------------------- db
-
-KINDS = ("lead", "contact", "account")
-"""Record types the ``db`` commands take, as the store names them."""
-
-FILE_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-"""File extensions and the format each means."""
-
-SHOWN_REJECTIONS = 20
-"""Rejected rows ``db import`` lists; ``--errors FILE`` writes them all."""
-
-_db_option = click.option(
-    "--db",
-    "url",
-    metavar="URL",
-    default=None,
-    help="postgresql://... or a SQLite file path. Default: leadflow.db in the current directory.",
-)
-_format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(set(FILE_FORMATS.values()))),
-    default=None,
-    help="Default: from the file's extension (.csv; .jsonl or .ndjson).",
-)
-
-
-@cli.group()
-def db() -> None:
-    """The record store: migrate it, import records into it, export them.
-
-    Files use Dataverse logical names (leadid, statecode, statuscode,
-    emailaddress1, ...), so a Dynamics export loads as it is.
-    """
-
-
-def _file_format(path: Path, fmt: str | None) -> str:
-    if fmt is not None:
-        return fmt
-    found = FILE_FORMATS.get(path.suffix.lower())
-    if found is None:
-        raise click.UsageError(
-            f"cannot tell the format of {path} from its extension: "
-            "pass --format csv or --format jsonl."
-        )
-    return found
-
-
-_busy_option = click.option(
-    "--busy-timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=60.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long to wait for another writer's lock before giving up.",
-)
-
-
-@contextmanager
-def _database_errors(hint: str) -> Iterator[None]:
-    """Add ``hint`` (what stays stored) to a store failure's one line."""
-    from matching.errors import ConflictError, StoreError
-
-    try:
-        yield
-    except ConflictError:
-        raise
-    except StoreError as err:
-        raise click.ClickException(f"{_one_line(err)}{hint}") from err
-
-
-def _open_store(url: str | None, *, create: bool, busy_timeout: float) -> Store:
-    """The store at ``url``; unless ``create``, a SQLite file must exist and be current."""
-    from matching.store import open_store
-    from matching.store.engine import DEFAULT_PATH, parse_url
-
-    parsed = parse_url(url)
-    database = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if (
-        not create
-        and database
-        and database != ":memory:"
-        and not Path(database).expanduser().exists()
-    ):
-        raise click.ClickException(
-            f"no database at {url or DEFAULT_PATH}: import into it first, "
-            "or run `leadflow db upgrade`."
-        )
-    return open_store(url, migrate_schema=create, busy_timeout=busy_timeout)
-
-
-@db.command(name="upgrade")
-@_db_option
-@_busy_option
-def db_upgrade(url: str | None, busy_timeout: float) -> None:
-    """Create the store's schema, or migrate it to this leadflow's revision."""
-    from matching.store import failures
-    from matching.store.engine import (
-        READ_ONLY,
-        close_engine,
-        create_engine,
-        current_revision,
-        migrate,
-        parse_url,
-    )
-
-    parsed = parse_url(url)
-    engine = create_engine(parsed, busy_timeout=busy_timeout)
-    try:
-        with failures.mapped(failures.where_of(engine), doing="migrate"):
-            with engine.connect() as connection:
-                reading = connection.execution_options(**{READ_ONLY: True})
-                with reading.begin():
-                    before = current_revision(reading)
-            after = migrate(engine)
-    finally:
-        close_engine(engine)
-    shown = parsed.render_as_string(hide_password=True)
-    if before == after:
-        click.echo(f"{shown}: schema at revision {after} (already current)")
-    else:
-        click.echo(f"{shown}: schema migrated from {before or 'nothing'} to revision {after}")
-
-
-def _count_lines(path: Path) -> int:
-    """Lines in ``path``, a last one without a newline included."""
-    lines = 0
-    last = b"\n"
-    with path.open("rb") as file:
-        while chunk := file.read(1 << 20):
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    return lines + (last != b"\n")
-
-
-def _print_rejections(report: ImportReport, errors_path: Path | None) -> None:
-    shown = report.rejected[:SHOWN_REJECTIONS]
-    click.echo(f"Rejected rows ({report.rejected_rows:,}):")
-    for error in shown:
-        click.echo(f"  {error.describe(command_line=True)}")
-    hidden = len(report.rejected) - len(shown)
-    if hidden:
-        hint = "" if errors_path else " (--errors FILE.csv writes them all)"
-        click.echo(f"  ... and {hidden:,} more{hint}")
-
-
-def _write_rejections(report: ImportReport, path: Path) -> None:
-    import csv
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8", newline="") as file:
-            writer = csv.writer(file)
-            writer.writerow(("line", "field", "reason"))
-            writer.writerows(
-                (e.line, e.field or "", e.message(command_line=True)) for e in report.rejected
-            )
-    except OSError as err:
-        raise click.ClickException(f"cannot write {path}: {err.strerror or err}") from err
-
-
-def progress_bars(console: Console) -> Progress:
-    """The commands' progress bars: a label, a bar, done of total and the time left, on
-    ``console``, gone when done."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    return Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    )
-
-
-def _with_progress(file: Path, label: str, run: Callable[[Callable[[int], object] | None], T]) -> T:
-    """``run(progress)``, with a progress bar of lines read when standard error is a terminal;
-    ``progress(n)`` says that ``n`` lines of ``file`` were read."""
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        return run(None)
-    with progress_bars(console) as bar:
-        task = bar.add_task(label, total=_count_lines(file))
-        return run(lambda rows: bar.update(task, completed=rows))
-
-
-@db.command(name="import")
-@click.argument("kind", type=click.Choice(KINDS))
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_db_option
-@_busy_option
-@_format_option
-@click.option(
-    "--batch-size",
-    type=click.IntRange(min=1),
-    default=5_000,
-    show_default=True,
-    help="Rows per transaction; a batch is stored whole or not at all.",
-)
-@click.option(
-    "--on-existing",
-    type=click.Choice(["skip", "update", "error"]),
-    default="skip",
-    show_default=True,
-    help="What a row whose id is already stored does: skip it, update the stored "
-    "record, or count as an error.",
-)
-@click.option(
-    "--allow-tombstoned",
-    is_flag=True,
-    help="Recreate records whose email belongs to a deleted record; refused by default "
-    + cite("D14")
-    + ".",
-)
-@click.option(
-    "--errors",
-    "errors_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write every rejected row (line, field, reason) to this CSV file.",
-)
-def db_import(
-    kind: str,
-    file: Path,
-    url: str | None,
-    busy_timeout: float,
-    fmt: str | None,
-    batch_size: int,
-    on_existing: str,
-    allow_tombstoned: bool,
-    errors_path: Path | None,
-) -> None:
-    """Import KIND records (lead, contact or account) from a CSV or JSON Lines FILE.
-
-    Good rows are stored in batches; a bad row is reported with its line number and
-    reason, and nothing of it is stored. Running the same file again stores nothing
-    twice. Exits with 1 when any row was rejected.
-    """
-    from lifecycle.records import RECORD_TYPES
-    from matching.store.bulk import import_csv, import_jsonl
-
-    reader = import_csv if _file_format(file, fmt) == "csv" else import_jsonl
-    options: dict[str, Any] = {
-        "batch_size": batch_size,
-        "on_existing": on_existing,
-        "allow_tombstoned": allow_tombstoned,
-    }
-    stopped = "; the batches committed before stay stored: run the import again to finish it"
-    store = _open_store(url, create=True, busy_timeout=busy_timeout)
-    try:
-        with _database_errors(stopped):
-            report = _with_progress(
-                file,
-                f"{kind} rows",
-                lambda progress: reader(
-                    store, file, RECORD_TYPES[kind], progress=progress, **options
-                ),
-            )
-    finally:
-        store.close()
-    click.echo(report.summary())
-    if errors_path is not None:
-        _write_rejections(report, errors_path)
-    if not report.ok:
-        _print_rejections(report, errors_path)
-        if errors_path is not None:
-            click.echo(f"wrote every rejected row to {errors_path}")
-        raise SystemExit(1)
-
-
-@db.command(name="export")
-@click.argument("kind", type=click.Choice(KINDS))
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@_db_option
-@_busy_option
-@_format_option
-def db_export(kind: str, file: Path, url: str | None, busy_timeout: float, fmt: str | None) -> None:
-    """Export every stored KIND record to a CSV or JSON Lines FILE.
-
-    One row per record, by id, with Dataverse logical names; `leadflow db import`
-    reads it back to the same records. Data consents and history are not exported.
-    """
-    from lifecycle.records import RECORD_TYPES
-    from matching.store.bulk import export_csv, export_jsonl
-
-    writer = export_csv if _file_format(file, fmt) == "csv" else export_jsonl
-    store = _open_store(url, create=False, busy_timeout=busy_timeout)
-    try:
-        count = writer(store, file, RECORD_TYPES[kind])
-    except OSError as err:
-        raise click.ClickException(f"cannot write {file}: {err.strerror or err}") from err
-    finally:
-        store.close()
-    click.echo(f"wrote {count:,} {kind} records to {file}")
-
-
-# --------------------------------------------------------------------------- submit
 
 MODES = ("contacts-and-leads", "only-leads", "only-contacts")
 """The values of :class:`matching.Mode` (spelled out so ``--help`` imports nothing heavy)."""
@@ -820,7 +386,7 @@ def _replay(
                     "stored, each in its own transaction)"
                 )
                 try:
-                    with _database_errors(stopped):
+                    with database_errors(stopped):
                         outcome = handler.submit(data)
                 except SubmissionRejected as err:
                     problems = [_Rejection(number, p.path, p.reason) for p in err.problems]
@@ -892,10 +458,10 @@ def _print_summary(tally: _Tally, outcomes: Path | None) -> None:
         click.echo(f"wrote one line per submission to {outcomes}")
 
 
-@cli.command()
+@click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_db_option
-@_busy_option
+@db_option
+@busy_option
 @click.option(
     "--mode",
     type=click.Choice(MODES),
@@ -973,14 +539,14 @@ def submit(
         settings["mode"] = mode
     if generate_leads_without_matching:
         settings["generate_leads_without_matching"] = True
-    store = _open_store(url, create=True, busy_timeout=busy_timeout)
+    store = open_store_at(url, create=True, busy_timeout=busy_timeout)
     try:
         handler = SubmissionHandler(
             store, contact_strategy, lead_strategy, policy=SubmissionPolicy.from_dict(settings)
         )
         tally = _Tally(file, store.url, handler)
         with _OutcomeSink(outcomes) as sink:
-            _with_progress(
+            with_progress(
                 file,
                 "submissions",
                 lambda progress: _replay(file, handler, tally, sink, progress),
@@ -993,12 +559,3 @@ def submit(
         _print_summary(tally, outcomes)
     if strict and tally.rejected:
         raise SystemExit(1)
-
-
-def main() -> None:
-    """Entry point of the ``leadflow`` console script."""
-    cli.main(prog_name="leadflow")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,0 +1,204 @@
+"""``leadflow db``: migrate the record store, import records into it, export them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from lifecycle.decisions import cite
+from lifecycle.records import RECORD_TYPES
+from matching.cli.common import (
+    busy_option,
+    database_errors,
+    db_option,
+    file_format,
+    format_option,
+    open_store_at,
+    with_progress,
+)
+
+if TYPE_CHECKING:
+    from matching.store.bulk import ImportReport
+
+KINDS = tuple(RECORD_TYPES)
+"""Record types the ``db`` commands take, as the store names them."""
+
+SHOWN_REJECTIONS = 20
+"""Rejected rows ``db import`` lists; ``--errors FILE`` writes them all."""
+
+
+@click.group()
+def db() -> None:
+    """The record store: migrate it, import records into it, export them.
+
+    Files use Dataverse logical names (leadid, statecode, statuscode,
+    emailaddress1, ...), so a Dynamics export loads as it is.
+    """
+
+
+@db.command(name="upgrade")
+@db_option
+@busy_option
+def db_upgrade(url: str | None, busy_timeout: float) -> None:
+    """Create the store's schema, or migrate it to this leadflow's revision."""
+    from matching.store import failures
+    from matching.store.engine import (
+        READ_ONLY,
+        close_engine,
+        create_engine,
+        current_revision,
+        migrate,
+        parse_url,
+    )
+
+    parsed = parse_url(url)
+    engine = create_engine(parsed, busy_timeout=busy_timeout)
+    try:
+        with failures.mapped(failures.where_of(engine), doing="migrate"):
+            with engine.connect() as connection:
+                reading = connection.execution_options(**{READ_ONLY: True})
+                with reading.begin():
+                    before = current_revision(reading)
+            after = migrate(engine)
+    finally:
+        close_engine(engine)
+    shown = parsed.render_as_string(hide_password=True)
+    if before == after:
+        click.echo(f"{shown}: schema at revision {after} (already current)")
+    else:
+        click.echo(f"{shown}: schema migrated from {before or 'nothing'} to revision {after}")
+
+
+def _print_rejections(report: ImportReport, errors_path: Path | None) -> None:
+    shown = report.rejected[:SHOWN_REJECTIONS]
+    click.echo(f"Rejected rows ({report.rejected_rows:,}):")
+    for error in shown:
+        click.echo(f"  {error.describe(command_line=True)}")
+    hidden = len(report.rejected) - len(shown)
+    if hidden:
+        hint = "" if errors_path else " (--errors FILE.csv writes them all)"
+        click.echo(f"  ... and {hidden:,} more{hint}")
+
+
+def _write_rejections(report: ImportReport, path: Path) -> None:
+    import csv
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(("line", "field", "reason"))
+            writer.writerows(
+                (e.line, e.field or "", e.message(command_line=True)) for e in report.rejected
+            )
+    except OSError as err:
+        raise click.ClickException(f"cannot write {path}: {err.strerror or err}") from err
+
+
+@db.command(name="import")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+@busy_option
+@format_option
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=5_000,
+    show_default=True,
+    help="Rows per transaction; a batch is stored whole or not at all.",
+)
+@click.option(
+    "--on-existing",
+    type=click.Choice(["skip", "update", "error"]),
+    default="skip",
+    show_default=True,
+    help="What a row whose id is already stored does: skip it, update the stored "
+    "record, or count as an error.",
+)
+@click.option(
+    "--allow-tombstoned",
+    is_flag=True,
+    help="Recreate records whose email belongs to a deleted record; refused by default "
+    + cite("D14")
+    + ".",
+)
+@click.option(
+    "--errors",
+    "errors_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every rejected row (line, field, reason) to this CSV file.",
+)
+def db_import(
+    kind: str,
+    file: Path,
+    url: str | None,
+    busy_timeout: float,
+    fmt: str | None,
+    batch_size: int,
+    on_existing: str,
+    allow_tombstoned: bool,
+    errors_path: Path | None,
+) -> None:
+    """Import KIND records (lead, contact or account) from a CSV or JSON Lines FILE.
+
+    Good rows are stored in batches; a bad row is reported with its line number and
+    reason, and nothing of it is stored. Running the same file again stores nothing
+    twice. Exits with 1 when any row was rejected.
+    """
+    from matching.store.bulk import import_csv, import_jsonl
+
+    reader = import_csv if file_format(file, fmt) == "csv" else import_jsonl
+    options: dict[str, Any] = {
+        "batch_size": batch_size,
+        "on_existing": on_existing,
+        "allow_tombstoned": allow_tombstoned,
+    }
+    stopped = "; the batches committed before stay stored: run the import again to finish it"
+    store = open_store_at(url, create=True, busy_timeout=busy_timeout)
+    try:
+        with database_errors(stopped):
+            report = with_progress(
+                file,
+                f"{kind} rows",
+                lambda progress: reader(
+                    store, file, RECORD_TYPES[kind], progress=progress, **options
+                ),
+            )
+    finally:
+        store.close()
+    click.echo(report.summary())
+    if errors_path is not None:
+        _write_rejections(report, errors_path)
+    if not report.ok:
+        _print_rejections(report, errors_path)
+        if errors_path is not None:
+            click.echo(f"wrote every rejected row to {errors_path}")
+        raise SystemExit(1)
+
+
+@db.command(name="export")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@busy_option
+@format_option
+def db_export(kind: str, file: Path, url: str | None, busy_timeout: float, fmt: str | None) -> None:
+    """Export every stored KIND record to a CSV or JSON Lines FILE.
+
+    One row per record, by id, with Dataverse logical names; `leadflow db import`
+    reads it back to the same records. Data consents and history are not exported.
+    """
+    from matching.store.bulk import export_csv, export_jsonl
+
+    writer = export_csv if file_format(file, fmt) == "csv" else export_jsonl
+    store = open_store_at(url, create=False, busy_timeout=busy_timeout)
+    try:
+        count = writer(store, file, RECORD_TYPES[kind])
+    except OSError as err:
+        raise click.ClickException(f"cannot write {file}: {err.strerror or err}") from err
+    finally:
+        store.close()
+    click.echo(f"wrote {count:,} {kind} records to {file}")
