@@ -13,7 +13,7 @@ from the definition, so a diagram can never disagree with the machine it shows.
 - :func:`export` picks one of the four by name.
 
 Each takes a :class:`~lifecycle.machines.MachineDefinition` (such as
-``lifecycle.LEAD_MACHINE``); anything else raises
+``lifecycle.definitions.LEAD_MACHINE``); anything else raises
 :class:`~lifecycle.errors.FieldTypeError`.
 
 Edges that share a source and a destination are drawn once, their labels joined
@@ -84,7 +84,9 @@ _MERMAID_RESERVED = frozenset(
 def _check(definition: object) -> None:
     if not isinstance(definition, MachineDefinition):
         raise FieldTypeError(
-            "definition", "a MachineDefinition (e.g. lifecycle.LEAD_MACHINE)", definition
+            "definition",
+            "a MachineDefinition (e.g. lifecycle.definitions.LEAD_MACHINE)",
+            definition,
         )
 
 

@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 
 import attrs
 
-from lifecycle import Contact, FieldTypeError, InvalidFieldError, Lead, LeadflowError
+from lifecycle import Contact, InvalidFieldError, Lead, LeadflowError
 from lifecycle.eligibility import FrozenMap
-from lifecycle.errors import Problem, Problems, convert_fields, type_named
+from lifecycle.errors import FieldTypeError, Problem, Problems, convert_fields, type_named
 from lifecycle.fields import checked_flag
 from lifecycle.records import PERSONAL_FIELDS
 from matching import normalize

@@ -12,12 +12,8 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
-from lifecycle import (
-    ACCOUNT_LIFECYCLE,
-    CONTACT_LIFECYCLE,
-    LEAD_LIFECYCLE,
-    FixedClock,
-)
+from lifecycle import FixedClock
+from lifecycle.definitions import ACCOUNT_LIFECYCLE, CONTACT_LIFECYCLE, LEAD_LIFECYCLE
 from tests.strategies import CLOCK_TIME
 
 settings.register_profile(

@@ -92,3 +92,73 @@ class TestAll:
             if is_code and module is not None and module.partition(".")[0] not in PACKAGES:
                 foreign.append((name, module))
         assert foreign == []
+
+
+LIFECYCLE_API = [
+    "DEFAULT_POLICY",
+    "REASON_BITS",
+    "Account",
+    "AccountState",
+    "AccountStatus",
+    "Clock",
+    "CodedState",
+    "CodedStatus",
+    "ConsentLevel",
+    "ConsentStatus",
+    "ConsentValue",
+    "Contact",
+    "ContactPointConsent",
+    "ContactPointLedger",
+    "ContactState",
+    "ContactStatus",
+    "DataConsent",
+    "Decision",
+    "FixedClock",
+    "FrozenMap",
+    "HistoryEvent",
+    "InvalidFieldError",
+    "InvalidStatusError",
+    "Lead",
+    "LeadState",
+    "LeadStatus",
+    "LeadflowError",
+    "MergeResult",
+    "MessageKind",
+    "Policy",
+    "Problem",
+    "QualifyResult",
+    "ReadOnlyRecordError",
+    "Reason",
+    "ReasonCode",
+    "Record",
+    "Suppression",
+    "SuppressionList",
+    "SuppressionReason",
+    "TransitionNotAllowed",
+    "Transitioned",
+    "can_send",
+    "decide_frame",
+    "merge",
+    "reason_mask",
+    "system_clock",
+]
+"""The curated top level of ``lifecycle``: records, states, consents, eligibility and what
+reads its answers, suppressions, clocks and the errors worth catching. Everything else is
+imported from its submodule (docs/reference/lifecycle.md)."""
+
+
+class TestLifecycleApi:
+    """``lifecycle`` exports a curated list, not every name of its submodules."""
+
+    def test_all_is_the_curated_list(self) -> None:
+        """A name added to or dropped from ``lifecycle.__all__`` is a decision: change this
+        list with it."""
+        lifecycle = importlib.import_module("lifecycle")
+        assert lifecycle.__all__ == LIFECYCLE_API
+
+    def test_a_dropped_name_says_so(self) -> None:
+        """Names that moved to their submodules are no longer attributes of the package."""
+        lifecycle = importlib.import_module("lifecycle")
+        for name in ("LEAD_MACHINE", "BatchPlan", "Prepared", "FrameResult", "to_mermaid"):
+            with pytest.raises(AttributeError, match=name):
+                getattr(lifecycle, name)

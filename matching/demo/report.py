@@ -14,16 +14,11 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from lifecycle import (
-    MACHINES,
-    Account,
-    Contact,
-    DiagramError,
-    Lead,
-    Record,
-)
+from lifecycle import Account, Contact, Lead, Record
 from lifecycle.decisions import cite
+from lifecycle.definitions import MACHINES
 from lifecycle.diagram import EXTENSIONS, render, to_dot, to_mermaid
+from lifecycle.errors import DiagramError
 from matching.demo.store import StoreTour, fresh_store, tour_store
 from matching.demo.story import (
     CHECKED_AT,

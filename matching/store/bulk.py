@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 import attrs
 import sqlalchemy as sa
 
-from lifecycle import FieldTypeError, InvalidFieldError, Record
+from lifecycle import InvalidFieldError, Record
+from lifecycle.errors import FieldTypeError
 from matching.errors import ImportFileError, TombstonedError
 from matching.store import codec, schema
 from matching.store.rows import RowError, RowParser, check_kind

@@ -29,7 +29,8 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from lifecycle import FieldTypeError, InvalidFieldError, LeadflowError, Record
+from lifecycle import InvalidFieldError, LeadflowError, Record
+from lifecycle.errors import FieldTypeError
 from lifecycle.states import DEFAULT_STATUS, CodedState, CodedStatus
 from matching.store import schema
 from matching.store.text import STORABLE_TEXT, short, storable

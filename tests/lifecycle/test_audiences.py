@@ -18,7 +18,6 @@ from lifecycle import (
     Contact,
     DataConsent,
     Decision,
-    FieldTypeError,
     InvalidFieldError,
     Lead,
     LeadflowError,
@@ -43,6 +42,7 @@ from lifecycle.audiences import (
     lists_without_consent,
     missing_consent,
 )
+from lifecycle.errors import FieldTypeError
 from tests.strategies import NAIVE, build, case_id
 
 AT = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)

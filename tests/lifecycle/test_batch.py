@@ -11,10 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lifecycle import (
-    LEAD_LIFECYCLE,
     Account,
     AccountState,
-    BatchResult,
     Contact,
     ContactState,
     InvalidFieldError,
@@ -23,8 +21,10 @@ from lifecycle import (
     LeadflowError,
     LeadStatus,
     TransitionNotAllowed,
-    UnknownTriggerError,
 )
+from lifecycle.definitions import LEAD_LIFECYCLE
+from lifecycle.errors import UnknownTriggerError
+from lifecycle.machines import BatchResult
 from tests.strategies import NAIVE, T1, LeadSpec, lead_specs, snapshot
 
 # Each case: trigger and a factory of its parameters (called once per copy, so the two

@@ -16,7 +16,6 @@ from lifecycle import (
     DEFAULT_POLICY,
     Account,
     ConsentLevel,
-    ConsentModel,
     ConsentStatus,
     ConsentValue,
     Contact,
@@ -25,8 +24,6 @@ from lifecycle import (
     ContactState,
     ContactStatus,
     DataConsent,
-    Enforcement,
-    FieldTypeError,
     InvalidFieldError,
     InvalidStatusError,
     Lead,
@@ -52,7 +49,14 @@ from lifecycle.columnar import (
     eligibility_frame,
     reason_mask,
 )
-from lifecycle.eligibility import CLOSED_RECORD_BLOCKS, DEFAULT_KIND_PURPOSES, DEFAULT_PURPOSES
+from lifecycle.contactpoints import Enforcement
+from lifecycle.eligibility import (
+    CLOSED_RECORD_BLOCKS,
+    DEFAULT_KIND_PURPOSES,
+    DEFAULT_PURPOSES,
+    ConsentModel,
+)
+from lifecycle.errors import FieldTypeError
 from tests.strategies import NAIVE, STARTS
 
 AT = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)

@@ -13,19 +13,21 @@ from hypothesis import strategies as st
 from lifecycle import (
     ConsentLevel,
     ConsentStatus,
-    ConsentSummary,
     Contact,
     DataConsent,
-    ExpiryReport,
-    FieldTypeError,
-    GdprConsent,
     InvalidFieldError,
     Lead,
     LeadflowError,
     TransitionNotAllowed,
+)
+from lifecycle.consent import (
+    ConsentSummary,
+    ExpiryReport,
+    GdprConsent,
     consent_summary,
     expire_consents,
 )
+from lifecycle.errors import FieldTypeError
 from tests.strategies import NAIVE, T1, case_id
 
 AT = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)

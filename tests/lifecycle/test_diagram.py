@@ -20,23 +20,21 @@ from typing import Any
 import attrs
 import pytest
 
-from lifecycle import (
-    LEAD_MACHINE,
-    MACHINES,
-    DiagramError,
-    FieldTypeError,
-    Guard,
-    LeadState,
-    LeadStatus,
-    MachineDefinition,
-    TransitionSpec,
-    export_diagram,
-    render_diagram,
+from lifecycle import LeadState, LeadStatus
+from lifecycle.definitions import LEAD_MACHINE, MACHINES
+from lifecycle.diagram import (
+    FORMATS,
+    IMAGE_FORMATS,
+    TEXT_FORMATS,
+    export,
+    render,
     to_dot,
     to_mermaid,
 )
-from lifecycle.diagram import FORMATS, IMAGE_FORMATS, TEXT_FORMATS, export, render
-from lifecycle.machines import iter_edges
+from lifecycle.diagram import export as export_diagram
+from lifecycle.diagram import render as render_diagram
+from lifecycle.errors import DiagramError, FieldTypeError
+from lifecycle.machines import Guard, MachineDefinition, TransitionSpec, iter_edges
 from lifecycle.states import CodedState, CodedStatus, statuses_of
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -321,7 +319,8 @@ class TestGenerated:
     def test_deterministic_across_processes(self, fmt: str) -> None:
         """The text is identical in processes with different hash seeds."""
         code = (
-            "import sys; from lifecycle import MACHINES, export_diagram; "
+            "import sys; from lifecycle.definitions import MACHINES; "
+            "from lifecycle.diagram import export as export_diagram; "
             f"sys.stdout.write(''.join(export_diagram(d, {fmt!r}) for d in MACHINES.values()))"
         )
         outputs = {

@@ -25,9 +25,7 @@ from hypothesis import strategies as st
 from lifecycle import (
     DEFAULT_POLICY,
     Account,
-    Channel,
     ConsentLevel,
-    ConsentModel,
     ConsentStatus,
     ConsentValue,
     Contact,
@@ -35,8 +33,6 @@ from lifecycle import (
     ContactPointLedger,
     DataConsent,
     Decision,
-    Enforcement,
-    FieldTypeError,
     InvalidFieldError,
     Lead,
     LeadflowError,
@@ -49,14 +45,17 @@ from lifecycle import (
     SuppressionList,
     SuppressionReason,
     can_send,
-    consent_summary,
 )
+from lifecycle.consent import consent_summary
+from lifecycle.contactpoints import Channel, Enforcement
 from lifecycle.eligibility import (
     DEFAULT_KIND_PURPOSES,
     DEFAULT_MINIMUM_LEVELS,
     DEFAULT_PURPOSES,
+    ConsentModel,
     FrozenMap,
 )
+from lifecycle.errors import FieldTypeError
 from lifecycle.suppression import HARD_BOUNCE_DAYS
 from tests.strategies import NAIVE, STARTS, T1, build, case_id
 

@@ -13,15 +13,15 @@ from hypothesis import strategies as st
 
 from lifecycle import (
     Contact,
-    FieldTypeError,
     InvalidFieldError,
     InvalidStatusError,
     Lead,
     LeadStatus,
     TransitionNotAllowed,
-    fire_frame,
 )
+from lifecycle.batch import fire_frame
 from lifecycle.definitions import LEAD_LIFECYCLE
+from lifecycle.errors import FieldTypeError
 from tests.strategies import case_id
 
 AT = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)

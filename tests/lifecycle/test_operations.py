@@ -18,13 +18,11 @@ from lifecycle import (
     ContactState,
     ContactStatus,
     DataConsent,
-    FieldTypeError,
     InvalidFieldError,
     InvalidStatusError,
     Lead,
     LeadState,
     LeadStatus,
-    MergeError,
     MergeResult,
     QualifyResult,
     ReadOnlyRecordError,
@@ -32,6 +30,7 @@ from lifecycle import (
     TransitionNotAllowed,
     merge,
 )
+from lifecycle.errors import FieldTypeError, MergeError
 from tests.strategies import (
     CLOCK_TIME,
     T1,

@@ -14,12 +14,10 @@ from hypothesis import strategies as st
 from lifecycle import (
     Account,
     ConsentLevel,
-    ConsentModel,
     ConsentValue,
     Contact,
     ContactPointLedger,
     DataConsent,
-    FieldTypeError,
     InvalidFieldError,
     Lead,
     LeadflowError,
@@ -31,6 +29,8 @@ from lifecycle import (
     SuppressionReason,
     can_send,
 )
+from lifecycle.eligibility import ConsentModel
+from lifecycle.errors import FieldTypeError
 from lifecycle.optouts import (
     ONE_CLICK_REASON,
     ONE_CLICK_SOURCE,

@@ -16,7 +16,6 @@ import pytest
 
 from lifecycle import (
     ConsentLevel,
-    ConsentModel,
     ConsentValue,
     Contact,
     ContactPointConsent,
@@ -31,6 +30,7 @@ from lifecycle import (
     can_send,
 )
 from lifecycle.columnar import decide_frame, eligibility_frame
+from lifecycle.eligibility import ConsentModel
 
 K = MessageKind
 AT = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)

@@ -14,8 +14,6 @@ from lifecycle import (
     Contact,
     ContactState,
     DataConsent,
-    FieldAssignmentError,
-    FieldTypeError,
     InvalidFieldError,
     Lead,
     LeadState,
@@ -23,6 +21,7 @@ from lifecycle import (
     ReadOnlyRecordError,
     Record,
 )
+from lifecycle.errors import FieldAssignmentError, FieldTypeError
 from tests.strategies import (
     CLOCK_TIME,
     NAIVE,

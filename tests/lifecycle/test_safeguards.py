@@ -9,16 +9,12 @@ import attrs
 import pytest
 
 from lifecycle import (
-    CONTACT_LIFECYCLE,
-    LEAD_LIFECYCLE,
     ConsentLevel,
     ConsentStatus,
     Contact,
     DataConsent,
-    FieldTypeError,
     InvalidFieldError,
     Lead,
-    MergeError,
     MessageKind,
     Policy,
     ReadOnlyRecordError,
@@ -27,6 +23,8 @@ from lifecycle import (
     can_send,
     merge,
 )
+from lifecycle.definitions import CONTACT_LIFECYCLE, LEAD_LIFECYCLE
+from lifecycle.errors import FieldTypeError, MergeError
 
 AT = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
 LATER = AT + dt.timedelta(days=1)

@@ -13,12 +13,12 @@ from lifecycle import (
     Contact,
     ContactState,
     ContactStatus,
-    FieldTypeError,
     InvalidStatusError,
     Lead,
     LeadState,
     LeadStatus,
 )
+from lifecycle.errors import FieldTypeError
 from tests.strategies import case_id
 
 # (enum member, code, label, state it belongs to) as Dataverse documents them.

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from lifecycle import MACHINES, MessageKind, to_dot, to_mermaid
+from lifecycle import MessageKind
+from lifecycle.definitions import MACHINES
+from lifecycle.diagram import to_dot, to_mermaid
 from matching.cli import cli
 from matching.demo import SHOWN_KINDS, run_scenario
 

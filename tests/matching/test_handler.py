@@ -33,7 +33,6 @@ from lifecycle import (
     Contact,
     ContactState,
     DataConsent,
-    FieldTypeError,
     InvalidFieldError,
     Lead,
     LeadflowError,
@@ -41,9 +40,10 @@ from lifecycle import (
     LeadStatus,
     Suppression,
     SuppressionReason,
-    consent_summary,
     merge,
 )
+from lifecycle.consent import consent_summary
+from lifecycle.errors import FieldTypeError
 from matching import (
     CONTACT_BY_EMAIL,
     CONTACT_FUZZY,

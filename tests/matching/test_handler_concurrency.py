@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from lifecycle import Contact, Lead, consent_summary
+from lifecycle import Contact, Lead
+from lifecycle.consent import consent_summary
 from matching import ContactAction, LeadAction, SubmissionHandler
 from matching.store import Store, open_store, schema
 from matching.store.engine import READ_ONLY

@@ -20,7 +20,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from lifecycle import Contact, FieldTypeError, InvalidFieldError, Lead, LeadflowError, Policy
+from lifecycle import Contact, InvalidFieldError, Lead, LeadflowError, Policy
+from lifecycle.errors import FieldTypeError
 from matching import (
     CONTACT_BY_EMAIL,
     CONTACT_FUZZY,

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lifecycle import FieldTypeError, LeadflowError
+from lifecycle import LeadflowError
+from lifecycle.errors import FieldTypeError
 from matching.scoring import (
     FieldScore,
     MatchScore,

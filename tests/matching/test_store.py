@@ -20,11 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from lifecycle import (
-    ACCOUNT_LIFECYCLE,
-    CONTACT_LIFECYCLE,
-    LEAD_LIFECYCLE,
     Account,
-    Channel,
     ConsentLevel,
     ConsentStatus,
     ConsentValue,
@@ -36,14 +32,16 @@ from lifecycle import (
     Lead,
     LeadflowError,
     LeadStatus,
-    Lifecycle,
     Record,
     Suppression,
     SuppressionReason,
     TransitionNotAllowed,
-    UnknownTriggerError,
     merge,
 )
+from lifecycle.contactpoints import Channel
+from lifecycle.definitions import ACCOUNT_LIFECYCLE, CONTACT_LIFECYCLE, LEAD_LIFECYCLE
+from lifecycle.errors import UnknownTriggerError
+from lifecycle.machines import Lifecycle
 from matching import normalize
 from matching.store import (
     ConflictError,

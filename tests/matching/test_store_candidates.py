@@ -18,7 +18,8 @@ import attrs
 import pytest
 import sqlalchemy as sa
 
-from lifecycle import Contact, FieldTypeError, InvalidFieldError, Lead, LeadStatus
+from lifecycle import Contact, InvalidFieldError, Lead, LeadStatus
+from lifecycle.errors import FieldTypeError
 from matching import normalize
 from matching.store import Candidate, Store, schema
 

@@ -20,9 +20,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lifecycle import (
-    ACCOUNT_LIFECYCLE,
-    CONTACT_LIFECYCLE,
-    LEAD_LIFECYCLE,
     Account,
     ConsentLevel,
     ConsentStatus,
@@ -31,11 +28,12 @@ from lifecycle import (
     InvalidFieldError,
     Lead,
     LeadStatus,
-    Lifecycle,
     Record,
-    expire_consents,
     merge,
 )
+from lifecycle.consent import expire_consents
+from lifecycle.definitions import ACCOUNT_LIFECYCLE, CONTACT_LIFECYCLE, LEAD_LIFECYCLE
+from lifecycle.machines import Lifecycle
 from matching.store import Store
 from matching.store.schema import field_columns
 from tests.strategies import (

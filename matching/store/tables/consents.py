@@ -11,13 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from lifecycle import (
-    Channel,
     ConsentValue,
     ContactPointConsent,
     ContactPointLedger,
     InvalidFieldError,
     Record,
 )
+from lifecycle.contactpoints import Channel
 from matching import normalize
 from matching.store import codec, schema
 from matching.store.prepared import Prepared

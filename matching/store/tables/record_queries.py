@@ -10,7 +10,8 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from lifecycle import FieldTypeError, InvalidFieldError, Record
+from lifecycle import InvalidFieldError, Record
+from lifecycle.errors import FieldTypeError
 from lifecycle.relations import MASTER_FIELD, parent_fields
 from matching.store import schema
 from matching.store.prepared import Prepared

@@ -12,7 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from lifecycle import FieldTypeError, HistoryEvent, InvalidFieldError, Record, Transitioned
+from lifecycle import HistoryEvent, InvalidFieldError, Record, Transitioned
+from lifecycle.errors import FieldTypeError
 from matching import normalize
 from matching.errors import ConflictError, RecordNotFound, StoreError
 from matching.keys import KEYED_FIELDS, lookup_keys, record_keys
