@@ -1,13 +1,20 @@
 """leadflow's data side: the record store (SQLite embedded, PostgreSQL for production),
-bulk import and export, normalisation into match keys, match strategies and their
-scoring, the form-submission handler, and the ``leadflow`` command line.
+bulk import and export, match strategies and their scoring, resolution, the
+form-submission handler and batch dedupe.
 
 ``matching`` builds on :mod:`lifecycle`; ``lifecycle`` never imports ``matching``.
 
+The package exports what a user needs day to day; everything else is imported from its
+submodule (docs/reference/matching.md lists them): the normalisers
+(:mod:`matching.normalize`), match keys (:mod:`matching.keys`), the store's transactions
+and tables (:mod:`matching.store`), every error (:mod:`matching.errors`), the values a
+resolution reads (:mod:`matching.values`), the dedupe engine's parts
+(:mod:`matching.dedupe`), the command line (:mod:`matching.cli`).
+
 Every name below is imported on first use, not with the package: ``import
-matching.normalize`` (or ``keys``, ``scoring``, ``strategies``) loads no SQLAlchemy,
-Alembic, rich or click, and the batch dedupe names bring pandas, numpy, scipy and
-rapidfuzz only when read.
+matching.normalize`` (or ``keys``, ``scoring``, ``strategies``, ``resolve``) loads no
+SQLAlchemy, Alembic, rich or click, and the batch dedupe names bring pandas, numpy, scipy
+and rapidfuzz only when read.
 """
 
 import typing as _typing
@@ -16,36 +23,24 @@ if _typing.TYPE_CHECKING:
     from matching.dedupe import DedupeModel, DedupeResult, find_duplicates, find_matches
     from matching.errors import (
         ConflictError,
-        FieldProblem,
         ImportFileError,
         RecordNotFound,
-        SchemaVersionError,
-        StoreBusy,
-        StoreConfigError,
         StoreError,
-        StoreUnavailable,
         StrategyError,
         SubmissionRejected,
         TombstonedError,
     )
     from matching.handler import SubmissionHandler
-    from matching.scoring import FieldScore, MatchScore, Method, score_pair, similarity
-    from matching.store import (
-        Interaction,
-        Store,
-        Tombstone,
-        Transaction,
-        open_store,
-    )
+    from matching.protocols import RecordStore
+    from matching.resolve import Probe, Resolution
+    from matching.scoring import FieldScore, MatchScore, score_pair
+    from matching.store import Store, open_store
     from matching.store.bulk import (
         ImportReport,
         RowError,
         export_csv,
-        export_jsonl,
         import_csv,
         import_frame,
-        import_jsonl,
-        import_rows,
         to_frame,
     )
     from matching.strategies import (
@@ -67,11 +62,10 @@ if _typing.TYPE_CHECKING:
         OnClosedContact,
         OnClosedLead,
         OnTombstoned,
-        Submission,
         SubmissionOutcome,
         SubmissionPolicy,
     )
-    from matching.values import Candidate, Notice, ProbableDuplicate
+    from matching.values import Notice, ProbableDuplicate
 
 __all__ = [
     "CONTACT_BY_EMAIL",
@@ -80,93 +74,85 @@ __all__ = [
     "LEAD_BY_EMAIL_AND_PAGE",
     "LEAD_FUZZY",
     "PRESETS",
-    "Candidate",
     "ConflictError",
     "ContactAction",
     "DedupeModel",
     "DedupeResult",
-    "FieldProblem",
     "FieldScore",
     "FuzzyRule",
     "ImportFileError",
     "ImportReport",
-    "Interaction",
     "LeadAction",
     "MatchInfo",
     "MatchScore",
     "MatchStrategy",
-    "Method",
     "Mode",
     "Notice",
     "OnClosedContact",
     "OnClosedLead",
     "OnTombstoned",
     "ProbableDuplicate",
+    "Probe",
     "RecordNotFound",
+    "RecordStore",
+    "Resolution",
     "RowError",
-    "SchemaVersionError",
     "Store",
-    "StoreBusy",
-    "StoreConfigError",
     "StoreError",
-    "StoreUnavailable",
     "StrategyError",
-    "Submission",
     "SubmissionHandler",
     "SubmissionOutcome",
     "SubmissionPolicy",
     "SubmissionRejected",
     "Target",
-    "Tombstone",
     "TombstonedError",
-    "Transaction",
     "export_csv",
-    "export_jsonl",
     "find_duplicates",
     "find_matches",
     "import_csv",
     "import_frame",
-    "import_jsonl",
-    "import_rows",
     "open_store",
     "score_pair",
-    "similarity",
     "to_frame",
 ]
 
 _SOURCES = {
+    "matching.dedupe": (
+        "DedupeModel",
+        "DedupeResult",
+        "find_duplicates",
+        "find_matches",
+    ),
     "matching.errors": (
         "ConflictError",
-        "FieldProblem",
         "ImportFileError",
         "RecordNotFound",
-        "SchemaVersionError",
-        "StoreBusy",
-        "StoreConfigError",
         "StoreError",
-        "StoreUnavailable",
         "StrategyError",
         "SubmissionRejected",
         "TombstonedError",
     ),
     "matching.handler": ("SubmissionHandler",),
-    "matching.scoring": ("FieldScore", "MatchScore", "Method", "score_pair", "similarity"),
+    "matching.protocols": ("RecordStore",),
+    "matching.resolve": (
+        "Probe",
+        "Resolution",
+    ),
+    "matching.scoring": (
+        "FieldScore",
+        "MatchScore",
+        "score_pair",
+    ),
     "matching.store": (
-        "Interaction",
         "Store",
-        "Tombstone",
-        "Transaction",
         "open_store",
     ),
     "matching.store.bulk": (
         "ImportReport",
         "RowError",
         "export_csv",
-        "export_jsonl",
         "import_csv",
         "import_frame",
-        "import_jsonl",
-        "import_rows",
         "to_frame",
     ),
     "matching.strategies": (
@@ -188,13 +174,13 @@ _SOURCES = {
         "OnClosedContact",
         "OnClosedLead",
         "OnTombstoned",
-        "Submission",
         "SubmissionOutcome",
         "SubmissionPolicy",
     ),
-    "matching.values": ("Candidate", "Notice", "ProbableDuplicate"),
-    # Batch dedupe brings pandas, numpy, scipy and rapidfuzz.
-    "matching.dedupe": ("DedupeModel", "DedupeResult", "find_duplicates", "find_matches"),
+    "matching.values": (
+        "Notice",
+        "ProbableDuplicate",
+    ),
 }
 """Where each public name is defined; the imports under ``TYPE_CHECKING`` say the same for
 type checkers (a test reads every name of ``__all__`` through :func:`__getattr__`)."""

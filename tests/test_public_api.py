@@ -162,3 +162,84 @@ class TestLifecycleApi:
         for name in ("LEAD_MACHINE", "BatchPlan", "Prepared", "FrameResult", "to_mermaid"):
             with pytest.raises(AttributeError, match=name):
                 getattr(lifecycle, name)
+
+
+MATCHING_API = [
+    "CONTACT_BY_EMAIL",
+    "CONTACT_FUZZY",
+    "LEAD_BY_EMAIL",
+    "LEAD_BY_EMAIL_AND_PAGE",
+    "LEAD_FUZZY",
+    "PRESETS",
+    "ConflictError",
+    "ContactAction",
+    "DedupeModel",
+    "DedupeResult",
+    "FieldScore",
+    "FuzzyRule",
+    "ImportFileError",
+    "ImportReport",
+    "LeadAction",
+    "MatchInfo",
+    "MatchScore",
+    "MatchStrategy",
+    "Mode",
+    "Notice",
+    "OnClosedContact",
+    "OnClosedLead",
+    "OnTombstoned",
+    "ProbableDuplicate",
+    "Probe",
+    "RecordNotFound",
+    "RecordStore",
+    "Resolution",
+    "RowError",
+    "Store",
+    "StoreError",
+    "StrategyError",
+    "SubmissionHandler",
+    "SubmissionOutcome",
+    "SubmissionPolicy",
+    "SubmissionRejected",
+    "Target",
+    "TombstonedError",
+    "export_csv",
+    "find_duplicates",
+    "find_matches",
+    "import_csv",
+    "import_frame",
+    "open_store",
+    "score_pair",
+    "to_frame",
+]
+"""What ``matching`` exports: the store and its protocol, resolution, the form handler and
+its outcome, strategies and scoring, bulk import and export, batch dedupe, and the errors
+a caller catches. Everything else is imported from its submodule."""
+
+
+class TestMatchingApi:
+    """``matching`` exports a curated list, not every name of its submodules."""
+
+    def test_all_is_the_curated_list(self) -> None:
+        """A name added to or dropped from ``matching.__all__`` is a decision: change this
+        list with it."""
+        matching = importlib.import_module("matching")
+        assert matching.__all__ == MATCHING_API
+
+    @pytest.mark.parametrize(
+        ("name", "module"),
+        [
+            ("Transaction", "matching.store"),
+            ("Candidate", "matching.values"),
+            ("Tombstone", "matching.values"),
+            ("StoreBusy", "matching.errors"),
+            ("import_jsonl", "matching.store.bulk"),
+            ("similarity", "matching.scoring"),
+        ],
+    )
+    def test_a_dropped_name_lives_in_its_submodule(self, name: str, module: str) -> None:
+        """Names that are not exported are still importable from the submodule that holds them."""
+        matching = importlib.import_module("matching")
+        with pytest.raises(AttributeError, match=name):
+            getattr(matching, name)
+        assert hasattr(importlib.import_module(module), name)

@@ -57,7 +57,6 @@ from matching import (
     OnClosedContact,
     OnClosedLead,
     OnTombstoned,
-    Submission,
     SubmissionHandler,
     SubmissionOutcome,
     SubmissionPolicy,
@@ -67,6 +66,7 @@ from matching import (
 from matching.protocols import RecordStore
 from matching.store import Store, Transaction, schema
 from matching.store.engine import READ_ONLY
+from matching.submissions import Submission
 
 UTC = dt.UTC
 T1 = dt.datetime(2026, 2, 1, 9, tzinfo=UTC)

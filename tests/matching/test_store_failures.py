@@ -23,15 +23,9 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from lifecycle import Contact, Lead, LeadflowError
-from matching import (
-    ConflictError,
-    StoreBusy,
-    StoreConfigError,
-    StoreError,
-    StoreUnavailable,
-    SubmissionHandler,
-)
+from matching import ConflictError, StoreError, SubmissionHandler
 from matching.cli import cli
+from matching.errors import StoreBusy, StoreConfigError, StoreUnavailable
 from matching.store import Store, Transaction, open_store
 from matching.store.failures import Where, classify, is_driver_error, mapped, store_error
 
