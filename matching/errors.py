@@ -16,7 +16,8 @@ who do not know leadflow::
         ├── TombstonedError (ValueError)      the address belongs to a deleted record (D14)
         ├── StoreBusy (TimeoutError)          another writer held the lock past the busy timeout
         ├── StoreUnavailable (ConnectionError) the database cannot be reached
-        └── ImportFileError (ValueError)      a file that cannot be read as CSV or JSON Lines
+        ├── ImportFileError (ValueError)      a file that cannot be read as CSV or JSON Lines
+        └── DumpError (ValueError)            a store dump that cannot be restored; nothing written
 
 The modules that raise them import them from here (``matching.store.errors``,
 ``matching.strategies``, ... still offer them under their old names). This module stays
@@ -33,6 +34,7 @@ from lifecycle.errors import LeadflowError, Problem, describe
 
 __all__ = [
     "ConflictError",
+    "DumpError",
     "FieldProblem",
     "ImportFileError",
     "NormalisationError",
@@ -249,3 +251,40 @@ class ImportFileError(StoreError, ValueError):
 
     A ``ValueError``: the file given is not input leadflow can read (a repeated header,
     malformed CSV or JSON, text that is not UTF-8, or a path that cannot be opened)."""
+
+
+class DumpError(StoreError, ValueError):
+    """A store dump that cannot be restored, and nothing of it was written.
+
+    The file is not a leadflow dump, is of a format version or a schema revision this
+    leadflow does not know (a newer one), was cut short or edited after it was written
+    (its trailer's row counts and SHA-256 say so), or the store to restore into already
+    holds data and replacing it was not asked for. ``path`` is the dump, ``line`` the line
+    at fault (``None`` when the problem is the whole file or the store), ``problem`` what
+    is wrong; the message names the setting that replaces a store's data as the caller
+    spells it (:meth:`describe`).
+
+    A ``ValueError``: the file given is not input this leadflow can restore, or the call's
+    ``replace`` does not allow overwriting the store, as an import refuses a bad file."""
+
+    def __init__(
+        self, path: str, problem: str, line: int | None = None, replaceable: bool = False
+    ) -> None:
+        self.path, self.problem, self.line, self.replaceable = path, problem, line, replaceable
+        super().__init__(self.describe())
+
+    def describe(self, *, command_line: bool = False) -> str:
+        """The message; a store that holds data names ``replace=True`` (``--replace`` with
+        ``command_line``)."""
+        where = "" if self.line is None else f"line {self.line}: "
+        text = f"cannot restore {self.path}: {where}{self.problem}"
+        if self.replaceable:
+            setting = "--replace" if command_line else "replace=True"
+            text += f"; restore with {setting} to replace it"
+        return f"{text}; nothing was written."
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.problem, self.line, self.replaceable))

@@ -1,4 +1,5 @@
-"""``leadflow db``: migrate the record store, import records into it, export them."""
+"""``leadflow db``: migrate the record store, import records into it, export them, dump it
+whole and restore it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from matching.cli.common import (
     db_option,
     file_format,
     format_option,
+    one_line,
     open_store_at,
     with_progress,
 )
@@ -31,10 +33,11 @@ SHOWN_REJECTIONS = 20
 
 @click.group()
 def db() -> None:
-    """The record store: migrate it, import records into it, export them.
+    """The record store: migrate it, import records into it, export them, dump it
+    whole and restore it into another store.
 
-    Files use Dataverse logical names (leadid, statecode, statuscode,
-    emailaddress1, ...), so a Dynamics export loads as it is.
+    Import and export files use Dataverse logical names (leadid, statecode,
+    statuscode, emailaddress1, ...), so a Dynamics export loads as it is.
     """
 
 
@@ -202,3 +205,63 @@ def db_export(kind: str, file: Path, url: str | None, busy_timeout: float, fmt: 
     finally:
         store.close()
     click.echo(f"wrote {count:,} {kind} records to {file}")
+
+
+@db.command(name="dump")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@busy_option
+def db_dump(file: Path, url: str | None, busy_timeout: float) -> None:
+    """Write every table of the store to FILE, to restore it elsewhere.
+
+    Records, history, data consents, contact-point consents, tombstones,
+    suppressions, interactions and claims, from one consistent state of the store,
+    in one JSON Lines file (gzip-compressed when FILE ends in .gz) with a checksum.
+    `leadflow db restore` reads it into another store, SQLite or PostgreSQL.
+    """
+    from matching.store.move import dump
+
+    store = open_store_at(url, create=False, busy_timeout=busy_timeout)
+    try:
+        report = dump(store, file)
+    except OSError as err:
+        raise click.ClickException(f"cannot write {file}: {err.strerror or err}") from err
+    finally:
+        store.close()
+    click.echo(f"wrote {report.summary()} to {file}")
+    for line in report.lines():
+        click.echo(f"  {line}")
+
+
+@db.command(name="restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+@busy_option
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Empty a store that already holds data before restoring into it (in the same "
+    "transaction); without it such a store is refused.",
+)
+def db_restore(file: Path, url: str | None, busy_timeout: float, replace: bool) -> None:
+    """Restore a FILE written by `leadflow db dump` into the store, in one transaction.
+
+    The file is checked whole before anything is written: a truncated or edited
+    file, or one from a newer leadflow, is refused, and so is a store that already
+    holds data unless --replace. Match keys are rebuilt from the restored records.
+    """
+    from matching.errors import DumpError
+    from matching.store.move import restore
+
+    store = open_store_at(url, create=True, busy_timeout=busy_timeout)
+    try:
+        with database_errors("; nothing was written"):
+            try:
+                report = restore(file, store, replace=replace)
+            except DumpError as err:
+                raise click.ClickException(one_line(err)) from err
+    finally:
+        store.close()
+    click.echo(f"restored {report.summary()} from {file} into {store.url}")
+    for line in report.lines():
+        click.echo(f"  {line}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from matching.errors import (
     ConflictError,
+    DumpError,
     RecordNotFound,
     SchemaVersionError,
     StoreBusy,
@@ -12,12 +13,15 @@ from matching.errors import (
     StoreUnavailable,
     TombstonedError,
 )
+from matching.store.move import DumpReport, dump, restore
 from matching.store.store import Store, Transaction, open_store
 from matching.store.values import Candidate, Interaction, Tombstone
 
 __all__ = [
     "Candidate",
     "ConflictError",
+    "DumpError",
+    "DumpReport",
     "Interaction",
     "RecordNotFound",
     "SchemaVersionError",
@@ -29,5 +33,7 @@ __all__ = [
     "Tombstone",
     "TombstonedError",
     "Transaction",
+    "dump",
     "open_store",
+    "restore",
 ]

@@ -1,8 +1,9 @@
-"""``leadflow db``: upgrade, import and export, on SQLite and PostgreSQL."""
+"""``leadflow db``: upgrade, import, export, dump and restore, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -241,3 +242,115 @@ class TestExport:
         result = invoke("db", "export", "lead", str(tmp_path / "blocker" / "out.csv"), "--db", db)
         assert result.exit_code == 1
         assert result.output.startswith("Error: cannot write")
+
+
+def populated(path: Path, tmp_path: Path) -> str:
+    """A SQLite store at ``path`` with three leads, one of them deleted (a tombstone)."""
+    url = str(path)
+    invoke(
+        "db",
+        "import",
+        "lead",
+        str(leads_csv(tmp_path / "seed.csv", [good(1), good(2), good(3)])),
+        "--db",
+        url,
+    )
+    with open_store(url) as store:
+        store.delete(Lead, "lead-3", reason="asked to be removed")
+    return url
+
+
+class TestDumpRestore:
+    """``leadflow db dump FILE`` and ``leadflow db restore FILE``."""
+
+    def test_move(self, store_url: str, tmp_path: Path) -> None:
+        """dump → restore into an empty store: a summary with counts per table, exit code 0,
+        and the same records, history and tombstone in the new store."""
+        source = populated(tmp_path / "source.db", tmp_path)
+        file = tmp_path / "store.jsonl.gz"
+        dumped = invoke("db", "dump", str(file), "--db", source)
+        assert dumped.exit_code == 0, dumped.output
+        assert dumped.output.startswith(
+            f"wrote 4 rows of 10 tables (schema revision {head_revision()}) to {file}\n"
+        )
+        assert "  leads:" in dumped.output
+        assert "  tombstones:" in dumped.output
+        restored = invoke("db", "restore", str(file), "--db", store_url)
+        assert restored.exit_code == 0, restored.output
+        first = restored.output.splitlines()[0]
+        assert first.startswith(
+            f"restored 4 rows of 10 tables (schema revision {head_revision()}) from {file} into "
+        )
+        assert re.search(r"match_keys: +\d+ \(rebuilt\)", restored.output)
+        with open_store(source) as before, open_store(store_url) as after:
+            assert after.get_many(Lead, ["lead-1", "lead-2"]) == before.get_many(
+                Lead, ["lead-1", "lead-2"]
+            )
+            assert after.history(Lead, "lead-3") == before.history(Lead, "lead-3")
+            assert after.tombstone_for("lead3@contoso.com") == before.tombstone_for(
+                "lead3@contoso.com"
+            )
+
+    def test_a_store_that_holds_data_needs_replace(self, store_url: str, tmp_path: Path) -> None:
+        """Restoring into a store that holds data is one error line naming --replace, exit
+        code 1, nothing written; with --replace it is restored."""
+        file = tmp_path / "store.jsonl"
+        invoke("db", "dump", str(file), "--db", populated(tmp_path / "source.db", tmp_path))
+        invoke(
+            "db",
+            "import",
+            "lead",
+            str(leads_csv(tmp_path / "held.csv", [good(9)])),
+            "--db",
+            store_url,
+        )
+        result = invoke("db", "restore", str(file), "--db", store_url)
+        assert result.exit_code == 1
+        assert result.output.startswith(f"Error: cannot restore {file}: the store at ")
+        assert (
+            "already holds data (leads: 1, match_keys: 1); restore with --replace to replace it; nothing was written."
+            in result.output
+        )
+        assert len(result.output.strip().splitlines()) == 1
+        with open_store(store_url) as store:
+            assert [lead.id for lead in store.find(Lead, "emailaddress1", "lead9@contoso.com")] == [
+                "lead-9"
+            ]
+        replaced = invoke("db", "restore", str(file), "--db", store_url, "--replace")
+        assert replaced.exit_code == 0, replaced.output
+        with open_store(store_url) as store:
+            assert not store.exists(Lead, "lead-9")
+            assert store.count(Lead) == 2
+
+    def test_a_truncated_file_is_one_line(self, tmp_path: Path) -> None:
+        """A damaged dump is one error line and exit code 1; the store is not changed."""
+        file = tmp_path / "store.jsonl"
+        invoke("db", "dump", str(file), "--db", populated(tmp_path / "source.db", tmp_path))
+        file.write_text("".join(file.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]))
+        target = str(tmp_path / "target.db")
+        result = invoke("db", "restore", str(file), "--db", target)
+        assert result.exit_code == 1
+        assert result.output == (
+            f"Error: cannot restore {file}: it ends at line 5 without its trailer: the file is "
+            "truncated; nothing was written.\n"
+        )
+        with open_store(target) as store:
+            assert store.count(Lead) == 0
+
+    def test_dump_needs_a_database(self, tmp_path: Path) -> None:
+        """Dumping a SQLite file that does not exist fails without creating it or the dump."""
+        result = invoke(
+            "db", "dump", str(tmp_path / "out.jsonl"), "--db", str(tmp_path / "none.db")
+        )
+        assert result.exit_code == 1
+        assert "no database at" in result.output
+        assert not (tmp_path / "none.db").exists()
+        assert not (tmp_path / "out.jsonl").exists()
+
+    def test_restore_needs_a_file(self, tmp_path: Path) -> None:
+        """A dump file that does not exist is a usage error (exit code 2)."""
+        result = invoke(
+            "db", "restore", str(tmp_path / "absent.jsonl"), "--db", str(tmp_path / "x.db")
+        )
+        assert result.exit_code == 2
+        assert "does not exist" in result.output
