@@ -152,6 +152,33 @@ def moment() -> _Moment:
     return _Moment()
 
 
+def read_moment(field: str, value: object) -> dt.datetime:
+    """``value`` read as a moment in UTC: an ISO 8601 string (``Z`` or an offset; one with
+    neither is UTC, as Dataverse writes them) or a datetime (a naive one is UTC too)."""
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidFieldError(
+                field, "an ISO 8601 date-time such as 2026-01-05T09:00:00Z", value
+            ) from None
+    elif isinstance(value, dt.datetime):
+        parsed = value
+        to_pydatetime = getattr(value, "to_pydatetime", None)
+        if type(value) is not dt.datetime and callable(to_pydatetime):
+            parsed = to_pydatetime()
+    else:
+        raise FieldTypeError(field, "an ISO 8601 date-time or a datetime", value)
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        return parsed.replace(tzinfo=dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:
+        raise InvalidFieldError(
+            field, "a date-time between years 1 and 9999 in UTC", value
+        ) from None
+
+
 @attrs.frozen(repr=False)
 class _MemberOf:
     kind: type[Any]

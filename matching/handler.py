@@ -26,14 +26,15 @@ from lifecycle import (
 from lifecycle.clock import Clock, require_aware, system_clock
 from lifecycle.decisions import cite
 from lifecycle.eligibility import consent_level_at
-from lifecycle.errors import Problems
+from lifecycle.errors import Problem, Problems
 from lifecycle.relations import CONTACT, LEAD, parent_field
 from matching import normalize
-from matching.errors import ConflictError
+from matching.errors import ConflictError, SubmissionRejected
 from matching.protocols import RecordStore, RecordTransaction
 from matching.resolve import Match, Probe, Resolution
 from matching.strategies import CONTACT_BY_EMAIL, LEAD_BY_EMAIL_AND_PAGE, MatchStrategy, Target
 from matching.submissions import (
+    SUBMITTED_ON,
     ContactAction,
     LeadAction,
     MatchInfo,
@@ -55,6 +56,10 @@ from matching.values import (
 )
 
 P = TypeVar("P", Lead, Contact)
+
+FUTURE_SKEW = dt.timedelta(minutes=5)
+"""How far ahead of the handler's clock a submission's ``submittedon`` may be (clocks of
+different machines disagree a little)."""
 _LEAD_CONTACT = parent_field(LEAD, CONTACT)
 """The reference that links a lead to its contact."""
 
@@ -125,9 +130,17 @@ class SubmissionHandler:
         self, data: Mapping[str, Any], *, at: dt.datetime | None = None
     ) -> SubmissionOutcome:
         """Handle one submission. Raises :class:`SubmissionRejected` (nothing written)
-        when a field is unusable; otherwise says what was created, updated or linked."""
+        when a field is unusable; otherwise says what was created, updated or linked.
+
+        ``at`` is when it happened; by default the submission's own ``submittedon`` field
+        when it has one (a replayed or queued post), else the handler's clock."""
         submission = Submission.parse(data)
-        when = self.clock() if at is None else at
+        if at is not None:
+            when = at
+        elif submission.submitted_on is not None:
+            when = self._submitted_on(submission)
+        else:
+            when = self.clock()
         require_aware("at", when)
         for attempt in range(self.retries + 1):
             try:
@@ -140,6 +153,23 @@ class SubmissionHandler:
                 # meet again at once.
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
         raise AssertionError("unreachable")
+
+    def _submitted_on(self, submission: Submission) -> dt.datetime:
+        """The submission's own time; one later than the clock (beyond a little skew between
+        machines) is refused, since nothing can have been submitted in the future."""
+        submitted = submission.submitted_on
+        assert submitted is not None
+        if submitted > self.clock() + FUTURE_SKEW:
+            raise SubmissionRejected(
+                (
+                    Problem(
+                        SUBMITTED_ON,
+                        f"a moment no later than now (up to {FUTURE_SKEW} ahead of the clock)",
+                        submission.raw.get(SUBMITTED_ON),
+                    ),
+                )
+            )
+        return submitted
 
 
 class _Run:
@@ -200,6 +230,7 @@ class _Run:
             lead_match,
             tuple(self.resolution.duplicates),
             tuple(self.notices),
+            tuple(self.sub.extra),
         )
 
     def _note(self, code: str, text: str, record_id: str | None = None) -> None:

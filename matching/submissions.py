@@ -9,6 +9,7 @@ what to do with closed and deleted records). The handler itself is in
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import functools
 import math
@@ -20,7 +21,7 @@ import attrs
 from lifecycle import Contact, InvalidFieldError, Lead, LeadflowError
 from lifecycle.eligibility import FrozenMap
 from lifecycle.errors import FieldTypeError, Problem, Problems, convert_fields, type_named
-from lifecycle.fields import checked_flag
+from lifecycle.fields import checked_flag, read_moment
 from lifecycle.records import PERSONAL_FIELDS
 from matching import normalize
 from matching.errors import FieldProblem as FieldProblem
@@ -188,6 +189,10 @@ LEAD_FIELDS = (
 )
 """Submitted fields a lead takes (its form and page ids included)."""
 
+SUBMITTED_ON = "submittedon"
+"""The field that says when a submission was made (ISO 8601; without an offset, UTC): a
+replayed or queued post keeps its own time instead of the handler's clock."""
+
 MAX_EXTRA_FIELDS = 50
 MAX_EXTRA_LENGTH = 4_000
 """Limits on the fields a form sends that no record takes (kept in the interaction only)."""
@@ -219,6 +224,8 @@ class Submission:
     """Fields no record takes; kept in the interaction payload."""
     raw: Mapping[str, Any] = FrozenMap()
     """The submission as given, stored as the interaction's payload."""
+    submitted_on: dt.datetime | None = None
+    """When it was made, from its ``submittedon`` field (in UTC), if it has one."""
 
     @classmethod
     def parse(cls, data: object) -> Submission:
@@ -233,6 +240,7 @@ class Submission:
         extra: dict[str, Any] = {}
         level: int | None = None
         policy: str | None = None
+        submitted: dt.datetime | None = None
         for name, value in data.items():
             if not isinstance(name, str):
                 problems.append(Problem(repr(name)[:60], "a field name in text", name))
@@ -260,6 +268,13 @@ class Submission:
                     problems.append(Problem(name, "a whole number 0-5", value))
                     continue
                 level = value
+            elif name == SUBMITTED_ON:
+                if value is None or (isinstance(value, str) and not value.strip()):
+                    continue
+                try:
+                    submitted = read_moment(name, value)
+                except InvalidFieldError as err:
+                    problems.append(err.problem)
             elif name == "consent_policy":
                 if value is not None:
                     problem = _long_text(name, value, _POLICY_LENGTH)
@@ -284,7 +299,9 @@ class Submission:
             )
         if problems:
             raise SubmissionRejected(tuple(problems))
-        return cls(FrozenMap(fields), level, policy, FrozenMap(extra), FrozenMap(dict(data)))
+        return cls(
+            FrozenMap(fields), level, policy, FrozenMap(extra), FrozenMap(dict(data)), submitted
+        )
 
     def values_for(self, kind: type[Lead] | type[Contact]) -> dict[str, str]:
         """The submitted fields ``kind`` takes."""
@@ -387,6 +404,8 @@ class SubmissionOutcome:
     lead_match: MatchInfo | None = None
     duplicates: tuple[ProbableDuplicate, ...] = ()
     warnings: tuple[Notice, ...] = ()
+    payload_only: tuple[str, ...] = ()
+    """The submitted fields no record takes: kept in the interaction's payload only."""
 
     @property
     def codes(self) -> tuple[str, ...]:

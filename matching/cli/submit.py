@@ -33,8 +33,13 @@ MODES = ("contacts-and-leads", "only-leads", "only-contacts")
 SHOWN_SUBMIT_REJECTIONS = 20
 """Rejected lines ``submit`` lists; ``--outcomes FILE`` has them all."""
 
+INPUT_COLUMNS = ("submittedon", "emailaddress1", "firstname", "lastname")
+"""The input's identifying fields an outcome repeats, so that it reads without joining it
+back to the file by line number."""
+
 OUTCOME_COLUMNS = (
     "line",
+    *INPUT_COLUMNS,
     "status",
     "contact_action",
     "lead_action",
@@ -45,6 +50,7 @@ OUTCOME_COLUMNS = (
     "lead_match",
     "duplicates",
     "warnings",
+    "payload_only",
     "rejections",
 )
 """The columns of a ``--outcomes`` CSV file (and the keys of a JSON Lines one)."""
@@ -173,6 +179,7 @@ class _Tally:
         self.leads: Counter[str] = Counter({a.value: 0 for a in LeadAction})
         self.warnings: Counter[str] = Counter()
         self.rejected_fields: Counter[str] = Counter()
+        self.payload_only: Counter[str] = Counter()
         self.shown: list[_Rejection] = []
 
     def handle(self, outcome: SubmissionOutcome) -> None:
@@ -183,6 +190,7 @@ class _Tally:
         self.duplicates += len(outcome.duplicates)
         self.interactions += outcome.interaction_id is not None
         self.warnings.update(outcome.codes)
+        self.payload_only.update(outcome.payload_only)
 
     def reject(self, problems: list[_Rejection]) -> None:
         self.rejected += 1
@@ -208,6 +216,7 @@ class _Tally:
             "interactions": self.interactions,
             "warnings": dict(sorted(self.warnings.items())),
             "rejected_fields": dict(sorted(self.rejected_fields.items())),
+            "payload_only": dict(sorted(self.payload_only.items())),
             "rejections": [r.to_dict() for r in self.shown],
         }
 
@@ -262,18 +271,21 @@ class _OutcomeSink:
     def write(
         self,
         line: int,
+        data: object,
         outcome: SubmissionOutcome | None = None,
         problems: Sequence[_Rejection] = (),
     ) -> None:
         if self._file is None:
             return
+        given = _input_values(data)
         if self._csv is not None:
-            self._csv.writerow(self._csv_row(line, outcome, problems))
+            row = self._csv_row(line, outcome, problems)
+            self._csv.writerow((row[0], *(given[c] or "" for c in INPUT_COLUMNS), *row[1:]))
         else:
             import json
 
-            row = self._json_row(line, outcome, problems)
-            self._file.write(json.dumps(row, ensure_ascii=False) + "\n")
+            record = {"line": line, **given, **self._json_row(outcome, problems)}
+            self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     @staticmethod
     def _csv_row(
@@ -281,7 +293,7 @@ class _OutcomeSink:
     ) -> tuple[object, ...]:
         if outcome is None:
             reasons = "; ".join(f"{p.field}: {p.reason.rstrip('.')}" for p in problems)
-            return (line, "rejected", "", "", "", "", "", "", "", "", "", reasons)
+            return (line, "rejected", "", "", "", "", "", "", "", "", "", "", reasons)
         return (
             line,
             "handled",
@@ -294,26 +306,26 @@ class _OutcomeSink:
             _match_text(outcome.lead_match),
             ";".join(f"{d.record_type}:{d.record_id}" for d in outcome.duplicates),
             ";".join(outcome.codes),
+            ";".join(outcome.payload_only),
             "",
         )
 
     @staticmethod
     def _json_row(
-        line: int, outcome: SubmissionOutcome | None, problems: Sequence[_Rejection]
+        outcome: SubmissionOutcome | None, problems: Sequence[_Rejection]
     ) -> dict[str, Any]:
         if outcome is None:
-            empty: dict[str, Any] = dict.fromkeys(OUTCOME_COLUMNS[2:-3])
+            empty: dict[str, Any] = dict.fromkeys(OUTCOME_COLUMNS[2 + len(INPUT_COLUMNS) : -4])
             rejections = [{"field": p.field, "reason": p.reason} for p in problems]
             return {
-                "line": line,
                 "status": "rejected",
                 **empty,
                 "duplicates": [],
                 "warnings": [],
+                "payload_only": [],
                 "rejections": rejections,
             }
         return {
-            "line": line,
             "status": "handled",
             "contact_action": outcome.contact_action.value,
             "lead_action": outcome.lead_action.value,
@@ -331,8 +343,20 @@ class _OutcomeSink:
                 for d in outcome.duplicates
             ],
             "warnings": [{"code": w.code, "text": w.text} for w in outcome.warnings],
+            "payload_only": list(outcome.payload_only),
             "rejections": [],
         }
+
+
+def _input_values(data: object) -> dict[str, str | None]:
+    """The input's identifying fields (:data:`INPUT_COLUMNS`) as text, ``None`` where the
+    line has none (or is not a JSON object)."""
+    given = data if isinstance(data, dict) else {}
+    values: dict[str, str | None] = {}
+    for column in INPUT_COLUMNS:
+        value = given.get(column)
+        values[column] = None if value is None else str(value)
+    return values
 
 
 def _read_submission(number: int, raw: bytes) -> dict[str, Any] | _Rejection | None:
@@ -394,10 +418,10 @@ def _replay(
                     problems = [_Rejection(number, "submission", str(err))]
                 else:
                     tally.handle(outcome)
-                    sink.write(number, outcome)
+                    sink.write(number, data, outcome)
                     continue
             tally.reject(problems)
-            sink.write(number, None, problems)
+            sink.write(number, data, None, problems)
     return tally
 
 
@@ -446,6 +470,13 @@ def _print_summary(tally: _Tally, outcomes: Path | None) -> None:
         for code, n in sorted(tally.warnings.items()):
             warnings.add_row(escape(code), f"{n:,}", escape(WARNING_MEANINGS.get(code, "")))
         console.print(warnings)
+    if tally.payload_only:
+        kept = ", ".join(
+            f"{escape(name)} ({n:,})" for name, n in sorted(tally.payload_only.items())
+        )
+        console.print(
+            f"Fields no record takes, kept only in the interactions' payload (submissions): {kept}."
+        )
     if tally.rejected:
         click.echo(f"Rejected lines ({tally.rejected:,}), nothing written for them:")
         for rejection in tally.shown:
@@ -524,6 +555,12 @@ def submit(
     the warnings by code, and lists rejected lines with their line number, field
     and reason. A line that is not JSON, or not an object, is rejected like an
     invalid submission; it never stops the run. Blank lines are skipped.
+
+    A line's `submittedon` (ISO 8601, e.g. 2026-03-02T10:30:00Z) is when it was
+    submitted, and its records and interaction are dated so; a line without one is
+    dated now. Fields no record takes are kept in the interaction's payload only,
+    and the summary names them. --outcomes repeats each line's submittedon, email
+    and name beside what happened to it.
 
     Exits with 0 once the file has been replayed, rejected lines or not (form posts
     are often junk; --strict exits with 1 instead, as `db import` does). An unusable

@@ -574,3 +574,97 @@ def test_every_preset_is_accepted_by_name(name: str) -> None:
     result = invoke("submit", option, name, "absent.jsonl")
     assert result.exit_code == 2
     assert "'absent.jsonl' does not exist" in result.output
+
+
+class TestReplayedLines:
+    """What a replay keeps of each line: its own time, the fields no record takes, and
+    who it was, beside what happened to it (issue 23)."""
+
+    def test_a_line_is_dated_by_its_submittedon(self, store_url: str, tmp_path: Path) -> None:
+        """Records and interactions of a line with ``submittedon`` carry that moment (an
+        offset is converted to UTC; no offset is UTC); a line without one is dated now."""
+        path = jsonl(
+            tmp_path / "dated.jsonl",
+            {**ANA, "submittedon": "2026-01-05T10:00:00+01:00"},
+            {**SAM, "submittedon": "2026-01-06T08:15:00"},
+        )
+        target = tmp_path / "outcomes.csv"
+        result = invoke("submit", str(path), "--db", store_url, "--outcomes", str(target))
+        assert result.exit_code == 0, result.output
+        ana, sam = read_csv(target)
+        with open_store(store_url) as store:
+            assert store.get(Contact, ana["contact_id"]).createdon == dt.datetime(
+                2026, 1, 5, 9, tzinfo=dt.UTC
+            )
+            assert store.get(Lead, sam["lead_id"]).createdon == dt.datetime(
+                2026, 1, 6, 8, 15, tzinfo=dt.UTC
+            )
+            (interaction,) = store.interactions(contactid=ana["contact_id"])
+            assert interaction.at == dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+
+    @pytest.mark.parametrize(
+        ("value", "reason"),
+        [
+            ("last tuesday", "must be an ISO 8601 date-time such as 2026-01-05T09:00:00Z"),
+            (20260105, "must be an ISO 8601 date-time or a datetime"),
+            ("2999-01-01T00:00:00Z", "must be a moment no later than now"),
+        ],
+        ids=["not a date", "a number", "in the future"],
+    )
+    def test_an_unusable_submittedon_rejects_the_line(
+        self, tmp_path: Path, value: object, reason: str
+    ) -> None:
+        path = jsonl(tmp_path / "bad.jsonl", {**ANA, "submittedon": value}, SAM)
+        summary = submit_json(str(path), "--db", str(tmp_path / "crm.db"))
+        assert (summary["handled"], summary["rejected"]) == (1, 1)
+        (rejection,) = summary["rejections"]
+        assert (rejection["line"], rejection["field"]) == (1, "submittedon")
+        assert rejection["reason"].startswith(reason)
+        assert summary["contacts"]["created"] == 1
+
+    def test_fields_no_record_takes_are_named(self, tmp_path: Path) -> None:
+        """The summary names each field kept only in the interaction's payload, with the
+        number of submissions that sent it; record fields, consent and ``submittedon``
+        are not among them."""
+        path = jsonl(
+            tmp_path / "utm.jsonl",
+            {**ANA, "utm_source": "newsletter", "utm_medium": "email", "consent_level": 2},
+            {**SAM, "utm_source": "ads", "submittedon": "2026-01-06T08:15:00Z"},
+            BAD_EMAIL,
+        )
+        db = str(tmp_path / "crm.db")
+        summary = submit_json(str(path), "--db", db)
+        assert summary["payload_only"] == {"utm_medium": 1, "utm_source": 2}
+        text = flat(invoke("submit", str(path), "--db", str(tmp_path / "again.db")).output)
+        assert (
+            "Fields no record takes, kept only in the interactions' payload (submissions): "
+            "utm_medium (1), utm_source (2)."
+        ) in text
+
+    @pytest.mark.parametrize("suffix", ["csv", "jsonl"])
+    def test_outcomes_carry_who_each_line_was(self, tmp_path: Path, suffix: str) -> None:
+        """Each outcome repeats the line's submittedon, email and name, rejected lines
+        included, so that it reads without joining it back to the file."""
+        path = jsonl(
+            tmp_path / "in.jsonl",
+            {**ANA, "submittedon": "2026-01-05T09:00:00Z", "utm_source": "ads"},
+            "not json at all",
+            BAD_EMAIL,
+        )
+        target = tmp_path / f"outcomes.{suffix}"
+        result = invoke(
+            "submit", str(path), "--db", str(tmp_path / "crm.db"), "--outcomes", str(target)
+        )
+        assert result.exit_code == 0, result.output
+        rows = read_csv(target) if suffix == "csv" else read_jsonl(target)
+        given = [
+            (r["submittedon"], r["emailaddress1"], r["firstname"], r["lastname"]) for r in rows
+        ]
+        blank = "" if suffix == "csv" else None
+        assert given == [
+            ("2026-01-05T09:00:00Z", "ana.ruiz@contoso.example", "Ana", "Ruiz"),
+            (blank, blank, blank, blank),
+            (blank, "sam@@fabrikam", blank, blank),
+        ]
+        payload_only = rows[0]["payload_only"]
+        assert payload_only == ("utm_source" if suffix == "csv" else ["utm_source"])

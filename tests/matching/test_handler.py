@@ -1745,3 +1745,85 @@ def test_submitting_with_fuzzy_strategies_loads_no_pandas(tmp_path: Any) -> None
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
+
+
+# --- the submission's own time and the fields no record takes --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "dated"),
+    [
+        ("2026-03-01T08:00:00+01:00", dt.datetime(2026, 3, 1, 7, tzinfo=UTC)),
+        ("2026-03-01T08:00:00Z", dt.datetime(2026, 3, 1, 8, tzinfo=UTC)),
+        ("2026-03-01T08:00:00", dt.datetime(2026, 3, 1, 8, tzinfo=UTC)),
+        (None, AT),
+        ("  ", AT),
+    ],
+    ids=["offset", "Z", "no offset is UTC", "None", "blank"],
+)
+def test_a_submission_is_dated_by_its_submittedon(
+    store: Store, given: str | None, dated: dt.datetime
+) -> None:
+    """Without ``at``, a submission's ``submittedon`` dates its records, consent and
+    interaction (a queued or replayed post keeps its time); without either, the clock."""
+    handler = SubmissionHandler(store, clock=lambda: AT)
+    outcome = handler.submit({**FORM, "submittedon": given, "consent_level": 2})
+    contact = store.get(Contact, outcome.contact_id)
+    assert (contact.createdon, contact.modifiedon) == (dated, dated)
+    assert [c.given_on for c in contact.consents] == [dated]
+    (interaction,) = store.interactions(contactid=contact.id)
+    assert interaction.at == dated
+    assert interaction.payload is not None
+    assert interaction.payload["submittedon"] == given
+
+
+def test_at_wins_over_submittedon(store: Store) -> None:
+    outcome = SubmissionHandler(store).submit(
+        {**FORM, "submittedon": "2026-03-01T08:00:00Z"}, at=T1
+    )
+    assert store.get(Lead, outcome.lead_id).createdon == T1
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("yesterday", "an ISO 8601 date-time such as 2026-01-05T09:00:00Z"),
+        (1767600000, "an ISO 8601 date-time or a datetime"),
+        ("2026-03-02T10:36:00Z", "a moment no later than now (up to 0:05:00 ahead of the clock)"),
+    ],
+    ids=["not a date", "a number", "later than the clock allows"],
+)
+def test_an_unusable_submittedon_is_refused_and_nothing_written(
+    store: Store, given: object, expected: str
+) -> None:
+    before = contents(store)
+    handler = SubmissionHandler(store, clock=lambda: AT)
+    with pytest.raises(SubmissionRejected) as refused:
+        handler.submit({**FORM, "submittedon": given})
+    (problem,) = refused.value.problems
+    assert (problem.path, problem.expected) == ("submittedon", expected)
+    assert contents(store) == before
+
+
+def test_a_little_clock_skew_is_allowed(store: Store) -> None:
+    ahead = AT + dt.timedelta(minutes=4)
+    outcome = SubmissionHandler(store, clock=lambda: AT).submit(
+        {**FORM, "submittedon": ahead.isoformat()}
+    )
+    assert store.get(Contact, outcome.contact_id).createdon == ahead
+
+
+@pytest.mark.parametrize(
+    ("extra", "kept"),
+    [
+        ({}, ("utm_source",)),
+        ({"utm_medium": "email", "gclid": "x1"}, ("utm_source", "utm_medium", "gclid")),
+        ({"consent_level": 2, "consent_policy": "web", "submittedon": None}, ("utm_source",)),
+    ],
+    ids=["one", "several, in the order sent", "consent and submittedon are read, not kept"],
+)
+def test_the_outcome_names_the_fields_kept_only_in_the_payload(
+    store: Store, extra: dict[str, Any], kept: tuple[str, ...]
+) -> None:
+    outcome = SubmissionHandler(store).submit({**FORM, **extra}, at=AT)
+    assert outcome.payload_only == kept
