@@ -1,5 +1,6 @@
 """The ``leadflow`` command line, one module per command group: ``diagram``, ``demo``,
-``db`` (upgrade, import, export), ``submit`` and ``dedupe``; what they share is in
+``db`` (upgrade, import, export, dump, restore; ``stats`` and ``find`` from
+:mod:`matching.cli.inspect`), ``submit`` and ``dedupe``; what they share is in
 :mod:`matching.cli.common`.
 
 Errors leadflow raises (:class:`~lifecycle.errors.LeadflowError`) are shown as one
@@ -17,6 +18,7 @@ from matching.cli.db import db
 from matching.cli.dedupe import dedupe
 from matching.cli.demo import demo
 from matching.cli.diagram import diagram
+from matching.cli.inspect import db_find, db_stats
 from matching.cli.submit import submit
 
 __all__ = ["cli", "main"]
@@ -30,6 +32,8 @@ def cli() -> None:
 
 for _command in (diagram, demo, db, submit, dedupe):
     cli.add_command(_command)
+for _command in (db_stats, db_find):
+    db.add_command(_command)
 
 
 def main() -> None:

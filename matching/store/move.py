@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -33,7 +32,7 @@ from sqlalchemy.engine import Connection
 
 from lifecycle.errors import FieldTypeError, LeadflowError
 from matching.errors import DumpError
-from matching.store import codec, failures, schema
+from matching.store import codec, schema
 from matching.store.dumpfile import (
     DERIVED,
     FORMAT,
@@ -46,7 +45,7 @@ from matching.store.dumpfile import (
     plan_table,
     write_atomically,
 )
-from matching.store.engine import READ_ONLY, current_revision, head_revision
+from matching.store.engine import current_revision, head_revision
 from matching.store.store import Store
 from matching.store.tables.record_queries import INSERT_KEY
 
@@ -105,19 +104,6 @@ def _check_store(store: object) -> None:
 # --------------------------------------------------------------------------- dumping
 
 
-@contextmanager
-def _snapshot(store: Store) -> Iterator[Connection]:
-    """A read-only transaction that sees one state of every table (a repeatable read on
-    PostgreSQL; a SQLite read transaction in WAL mode already does)."""
-    with failures.mapped(failures.where_of(store.engine)), store.engine.connect() as connection:
-        options: dict[str, Any] = {READ_ONLY: True}
-        if connection.dialect.name == "postgresql":
-            options["isolation_level"] = "REPEATABLE READ"
-        reading = connection.execution_options(**options)
-        with reading.begin():
-            yield reading
-
-
 def dump(store: Store, path: str | os.PathLike[str]) -> DumpReport:
     """Write every table of ``store`` but the derived ones to ``path`` (gzip-compressed when
     it ends in ``.gz``), from one consistent state of the store; returns what it wrote.
@@ -131,7 +117,7 @@ def dump(store: Store, path: str | os.PathLike[str]) -> DumpReport:
 
     def write(out: Output) -> tuple[str, dict[str, int]]:
         writer = DumpWriter(out)
-        with _snapshot(store) as conn:
+        with store.snapshot() as conn:
             revision = current_revision(conn) or head_revision()
             writer.header(revision, created, plans)
             for plan in plans:

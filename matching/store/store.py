@@ -148,6 +148,20 @@ class Store:
             else:
                 self._tracker.put(record, loaded)
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only connection in which every statement sees the same state of the store,
+        for reads that span tables (a dump, statistics): a repeatable read on PostgreSQL
+        (its default, read committed, would let one table and the next disagree); a SQLite
+        read transaction in WAL mode already is one. Failures map as :meth:`transaction`'s."""
+        with failures.mapped(self._where), self._engine.connect() as connection:
+            options: dict[str, Any] = {READ_ONLY: True}
+            if connection.dialect.name == "postgresql":
+                options["isolation_level"] = "REPEATABLE READ"
+            reading = connection.execution_options(**options)
+            with reading.begin():
+                yield reading
+
     # One transaction each: the Transaction method of the same name, with its signature and
     # docstring, run in a transaction of its own (read-only for the reads).
 
