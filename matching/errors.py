@@ -17,6 +17,8 @@ who do not know leadflow::
         ├── StoreBusy (TimeoutError)          another writer held the lock past the busy timeout
         ├── StoreUnavailable (ConnectionError) the database cannot be reached
         ├── ImportFileError (ValueError)      a file that cannot be read as CSV or JSON Lines
+        │   ├── ImportRefused                 a file refused whole before anything was written
+        │   └── ColumnMappingError            a mapping file naming unknown fields; nothing written
         └── DumpError (ValueError)            a store dump that cannot be restored; nothing written
 
 The modules that raise them import them from here (``matching.store.errors``,
@@ -33,10 +35,12 @@ from lifecycle.decisions import cite
 from lifecycle.errors import LeadflowError, Problem, describe
 
 __all__ = [
+    "ColumnMappingError",
     "ConflictError",
     "DumpError",
     "FieldProblem",
     "ImportFileError",
+    "ImportRefused",
     "NormalisationError",
     "RecordNotFound",
     "SchemaVersionError",
@@ -251,6 +255,88 @@ class ImportFileError(StoreError, ValueError):
 
     A ``ValueError``: the file given is not input leadflow can read (a repeated header,
     malformed CSV or JSON, text that is not UTF-8, or a path that cannot be opened)."""
+
+
+class ImportRefused(ImportFileError):
+    """A file refused as a whole before any of it was written: no row of it has an identity
+    (a primary key, an email, or a name), most of its columns mean nothing leadflow knows
+    and no mapping was given, it holds records of another type (or of two types), or two of
+    its columns mean the same field.
+
+    ``source`` is the file (or ``DataFrame``, ``rows``), ``kind`` the record type it was
+    imported as, ``problem`` what is wrong, ``columns`` the columns it read, ``unresolved``
+    those that mean nothing leadflow knows, ``expected`` the columns it needed. When a
+    mapping file would help, the message names the setting as the caller spells it
+    (:meth:`describe`).
+
+    A ``ValueError`` (through :class:`ImportFileError`): the file given is not input that
+    can be imported as that record type."""
+
+    def __init__(
+        self,
+        source: str,
+        kind: str,
+        problem: str,
+        columns: Sequence[str] = (),
+        unresolved: Sequence[str] = (),
+        expected: str | None = None,
+        mappable: bool = False,
+    ) -> None:
+        self.source, self.kind, self.problem = source, kind, problem
+        self.columns, self.unresolved = tuple(columns), tuple(unresolved)
+        self.expected, self.mappable = expected, mappable
+        super().__init__(self.describe())
+
+    def describe(self, *, command_line: bool = False) -> str:
+        """The message; a file a mapping would fix names ``mapping=FILE`` (``--mapping FILE``
+        with ``command_line``)."""
+        text = f"cannot import {self.source} as {self.kind} records: {self.problem}; nothing was written."
+        if self.columns:
+            text += f" Columns read: {_listed(self.columns)}"
+            if self.unresolved and len(self.unresolved) < len(self.columns):
+                text += f" (not resolved: {_listed(self.unresolved)})"
+            text += "."
+        if self.expected:
+            text += f" Columns expected: {self.expected}."
+        if self.mappable:
+            setting = "--mapping FILE" if command_line else "mapping=FILE"
+            text += f" Name the file's columns with {setting} (CSV column,field or a JSON object)."
+        return text
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        arguments = (self.source, self.kind, self.problem, self.columns, self.unresolved)
+        return (type(self), (*arguments, self.expected, self.mappable))
+
+
+def _listed(names: Sequence[str]) -> str:
+    return ", ".join(repr(name) for name in names)
+
+
+class ColumnMappingError(ImportFileError):
+    """A mapping file (column to field) that cannot be used, and nothing was imported: it
+    names a field the record type does not have, or it cannot be read as CSV or JSON.
+
+    ``path`` is the mapping file, ``problems`` a :class:`~lifecycle.errors.Problem` for each
+    bad entry (its path the column, what it must be, the field it named), ``known`` the
+    columns the record type has; the message is the problems' after the file's name, then
+    the known columns once.
+
+    A ``ValueError`` (through :class:`ImportFileError`): the mapping given is invalid."""
+
+    def __init__(self, path: str, problems: Sequence[Problem], known: Sequence[str] = ()) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        self.known = tuple(known)
+        text = f"cannot use the mapping file {path}: {describe(self.problems)}"
+        if self.known:
+            text += f" The columns it may name: {', '.join(self.known)}."
+        super().__init__(text)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.problems, self.known))
 
 
 class DumpError(StoreError, ValueError):

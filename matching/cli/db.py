@@ -37,7 +37,8 @@ def db() -> None:
     whole and restore it into another store.
 
     Import and export files use Dataverse logical names (leadid, statecode,
-    statuscode, emailaddress1, ...), so a Dynamics export loads as it is.
+    statuscode, emailaddress1, ...), so a Dynamics export loads as it is; an import
+    also reads schema names, Dynamics display names and a --mapping file's names.
     """
 
 
@@ -86,16 +87,10 @@ def _print_rejections(report: ImportReport, errors_path: Path | None) -> None:
 
 
 def _write_rejections(report: ImportReport, path: Path) -> None:
-    import csv
+    from matching.io.rejections import write_rejections
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8", newline="") as file:
-            writer = csv.writer(file)
-            writer.writerow(("line", "field", "reason"))
-            writer.writerows(
-                (e.line, e.field or "", e.message(command_line=True)) for e in report.rejected
-            )
+        write_rejections(report.rejected, path, command_line=True)
     except OSError as err:
         raise click.ClickException(f"cannot write {path}: {err.strerror or err}") from err
 
@@ -114,12 +109,29 @@ def _write_rejections(report: ImportReport, path: Path) -> None:
     help="Rows per transaction; a batch is stored whole or not at all.",
 )
 @click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CSV (column,field) or JSON ({column: field}) file naming the leadflow field "
+    "of each column the import does not recognise; an empty field leaves the column out.",
+)
+@click.option(
     "--on-existing",
     type=click.Choice(["skip", "update", "error"]),
     default="skip",
     show_default=True,
     help="What a row whose id is already stored does: skip it, update the stored "
-    "record, or count as an error.",
+    "record, or count as an error. The summary says how many differed from the stored "
+    "record and how many were identical.",
+)
+@click.option(
+    "--on-repeated",
+    type=click.Choice(["error", "skip"]),
+    default="error",
+    show_default=True,
+    help="What a row repeating the identity (id, else email, else name) of an earlier "
+    "row of the file does: count as an error naming both lines, or be skipped (the "
+    "earlier row is kept).",
 )
 @click.option(
     "--allow-tombstoned",
@@ -132,7 +144,8 @@ def _write_rejections(report: ImportReport, path: Path) -> None:
     "--errors",
     "errors_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write every rejected row (line, field, reason) to this CSV file.",
+    help="Write every rejected row to this CSV file: line, field, reason, then the row's "
+    "own columns, so that it can be fixed and imported again.",
 )
 def db_import(
     kind: str,
@@ -140,39 +153,51 @@ def db_import(
     url: str | None,
     busy_timeout: float,
     fmt: str | None,
+    mapping_path: Path | None,
     batch_size: int,
     on_existing: str,
+    on_repeated: str,
     allow_tombstoned: bool,
     errors_path: Path | None,
 ) -> None:
     """Import KIND records (lead, contact or account) from a CSV or JSON Lines FILE.
 
-    Good rows are stored in batches; a bad row is reported with its line number and
-    reason, and nothing of it is stored. Running the same file again stores nothing
-    twice. Exits with 1 when any row was rejected.
+    Columns are read by Dataverse logical name, schema name or Dynamics display name
+    (an Excel template saved as CSV), or as a --mapping file names them; a CSV file may
+    be separated by commas, semicolons or tabs. A file is refused whole, with nothing
+    stored, when its columns cannot be imported or no row says which record it is (an
+    id, an email, or a first and last name). Good rows are stored in batches; a bad row
+    is reported with its line number and reason, and nothing of it is stored. Running
+    the same file again stores nothing twice. Exits with 1 when any row was rejected.
     """
+    from matching.errors import ColumnMappingError, ImportRefused
     from matching.store.bulk import import_csv, import_jsonl
 
     reader = import_csv if file_format(file, fmt) == "csv" else import_jsonl
     options: dict[str, Any] = {
+        "mapping": mapping_path,
         "batch_size": batch_size,
         "on_existing": on_existing,
+        "on_repeated": on_repeated,
         "allow_tombstoned": allow_tombstoned,
     }
     stopped = "; the batches committed before stay stored: run the import again to finish it"
     store = open_store_at(url, create=True, busy_timeout=busy_timeout)
     try:
         with database_errors(stopped):
-            report = with_progress(
-                file,
-                f"{kind} rows",
-                lambda progress: reader(
-                    store, file, RECORD_TYPES[kind], progress=progress, **options
-                ),
-            )
+            try:
+                report = with_progress(
+                    file,
+                    f"{kind} rows",
+                    lambda progress: reader(
+                        store, file, RECORD_TYPES[kind], progress=progress, **options
+                    ),
+                )
+            except (ImportRefused, ColumnMappingError) as err:
+                raise click.ClickException(one_line(err)) from err
     finally:
         store.close()
-    click.echo(report.summary())
+    click.echo(report.summary(command_line=True))
     if errors_path is not None:
         _write_rejections(report, errors_path)
     if not report.ok:

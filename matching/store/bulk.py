@@ -1,20 +1,27 @@
 """Bulk import and export of records: CSV, JSON Lines and pandas DataFrames.
 
-Files use Dataverse logical names, so a Dynamics export loads as it is; how
-columns and values are read is described in :mod:`matching.store.rows`. Exports
-write the primary key, ``statecode``, ``statuscode`` and the record fields, with
-date-times in UTC with ``Z`` (``2026-01-05T09:00:00Z``) and flags as
-``true``/``false``, and import back to identical records.
+Files use Dataverse logical names, so a Dynamics export loads as it is; a file's columns
+may also be schema names, Dynamics display names (an Excel template saved as CSV) or
+anything a user's mapping names (:mod:`matching.io.headers`), and a CSV file may be
+separated by commas, semicolons or tabs (:mod:`matching.io.delimited`). How values are
+read is described in :mod:`matching.store.rows`. Exports write the primary key,
+``statecode``, ``statuscode`` and the record fields, with date-times in UTC with ``Z``
+(``2026-01-05T09:00:00Z``) and flags as ``true``/``false``, and import back to identical
+records.
 
-Rows are read as a stream and written in batches, each in one transaction, so a
-batch is stored whole or not at all and memory does not grow with the file. A bad
-row is reported with its line number and reason, and nothing of it is written.
-An import killed midway leaves whole batches; running it again completes it
-without duplicates (stored ids are skipped, and a row without an id gets one
-derived from its content).
+A file is refused whole, before anything is written, when its columns cannot be imported
+(another record type's, mostly unknown without a mapping, none giving a row its identity)
+or when no row of it has an identity (:class:`~matching.errors.ImportRefused`). Otherwise
+rows are read as a stream and written in batches, each in one transaction
+(:mod:`matching.store.batches`), so a batch is stored whole or not at all. A bad row is
+reported with its line number, reason and the row as read, and nothing of it is written:
+a row without an identity (:mod:`matching.io.identity`) is one, and so, by default, is a
+row repeating the identity of an earlier row of the file. An import killed midway leaves
+whole batches; running it again completes it without duplicates (stored ids meet
+``on_existing``, and a row without an id gets one derived from its content).
 
-Only the flat record travels: data consents and history are not part of these
-files, and an import that updates a stored record keeps its consents and history.
+Only the flat record travels: data consents and history are not part of these files, and
+an import that updates a stored record keeps its consents and history.
 """
 
 from __future__ import annotations
@@ -24,19 +31,28 @@ import datetime as dt
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 import attrs
 import sqlalchemy as sa
 
 from lifecycle import InvalidFieldError, Record
 from lifecycle.errors import FieldTypeError
-from matching.errors import ImportFileError, TombstonedError
-from matching.store import codec, schema
-from matching.store.rows import RowError, RowParser, check_kind
-from matching.store.store import OnExisting, Store, Transaction
+from matching.errors import ImportFileError
+from matching.io.delimited import DelimitedFile
+from matching.io.frames import frame_columns, frame_rows
+from matching.io.headers import ColumnResolver, refuse_no_identity
+from matching.io.identity import Identities, identity_of, no_identity
+from matching.io.jsonlines import jsonl_keys, jsonl_rows
+from matching.io.mapping import MappingSource, load_mapping
+from matching.io.rejections import RowError
+from matching.io.report import ImportReport
+from matching.store import schema
+from matching.store.batches import BatchWriter, Progress
+from matching.store.rows import RowParser, check_kind
+from matching.store.store import OnExisting, Store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,6 +61,7 @@ __all__ = [
     "DEFAULT_BATCH_SIZE",
     "ImportFileError",
     "ImportReport",
+    "OnRepeated",
     "Progress",
     "RowError",
     "export_columns",
@@ -64,57 +81,12 @@ DEFAULT_BATCH_SIZE = 5_000
 _READ_CHUNK = 5_000
 """Rows fetched from the database at a time when exporting."""
 
-_FRAME_CHUNK = 10_000
-"""Frame rows converted to Python values at a time when importing a frame."""
-
 _ON_EXISTING = ("error", "skip", "update")
+_ON_REPEATED = ("error", "skip")
 
-Progress = Callable[[int], object]
-"""Called after each committed batch with the number of rows read so far."""
-
-
-@attrs.frozen
-class ImportReport:
-    """What an import read, wrote and refused.
-
-    ``rows == inserted + updated + skipped + rejected_rows``: ``skipped`` rows were
-    already stored (or repeat an earlier row of the same file, or are unchanged by
-    an update); ``rejected`` lists every problem of every bad row, tombstoned
-    emails included (D14).
-    """
-
-    kind: str
-    source: str
-    rows: int
-    inserted: int
-    updated: int
-    skipped: int
-    rejected: tuple[RowError, ...]
-    batches: int
-    ignored_columns: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        """Whether every row was imported or skipped, none rejected."""
-        return not self.rejected
-
-    @property
-    def rejected_rows(self) -> int:
-        """How many rows were rejected (a row may have several problems)."""
-        return len({e.line for e in self.rejected})
-
-    def summary(self) -> str:
-        """One paragraph saying what happened, for people."""
-        plural = "" if self.batches == 1 else "es"
-        text = (
-            f"Imported {self.kind} rows from {self.source}: {self.rows:,} read, "
-            f"{self.inserted:,} inserted, {self.updated:,} updated, {self.skipped:,} skipped "
-            f"(already stored, unchanged or repeated), {self.rejected_rows:,} rejected; "
-            f"{self.batches:,} batch{plural} committed."
-        )
-        if self.ignored_columns:
-            text += f" Ignored columns: {', '.join(self.ignored_columns)}."
-        return text
+OnRepeated = Literal["error", "skip"]
+"""What a row repeating the identity of an earlier row of the same file does: ``"error"``
+rejects it, naming the earlier row's line; ``"skip"`` keeps the earlier row and skips it."""
 
 
 def export_columns(kind: type[Record]) -> tuple[str, ...]:
@@ -126,164 +98,137 @@ def export_columns(kind: type[Record]) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- importing
 
 
-class _Batches:
-    """Collects parsed records and writes them, a batch per transaction."""
+@attrs.frozen
+class _Source:
+    """What an import reads: its name, its rows, its columns when known before the rows
+    (a file's header, a frame's columns, every key of a JSON Lines file), and a CSV
+    file's delimiter."""
 
-    def __init__(
-        self,
-        store: Store,
-        parser: RowParser,
-        batch_size: int,
-        on_existing: OnExisting,
-        allow_tombstoned: bool,
-        progress: Progress | None,
-    ) -> None:
-        self.store, self.parser = store, parser
-        self.batch_size, self.on_existing = batch_size, on_existing
-        self.allow_tombstoned, self.progress = allow_tombstoned, progress
-        self.pending: dict[str, tuple[int, Record]] = {}
-        self.rows = self.inserted = self.updated = self.skipped = self.batches = 0
-        self.rejected: list[RowError] = []
-
-    def add(self, line: int, record: Record) -> None:
-        earlier = self.pending.get(record.id)
-        if earlier is not None:
-            if self.on_existing == "error":
-                reason = f"repeats the {self.parser.pk} of line {earlier[0]}."
-                self.rejected.append(RowError(line, self.parser.pk, reason))
-                return
-            self.skipped += 1
-            if self.on_existing == "skip":
-                return
-            del self.pending[record.id]
-        self.pending[record.id] = (line, record)
-        if len(self.pending) >= self.batch_size:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        batch = list(self.pending.values())
-        rejected: list[RowError] = []
-        with self.store.transaction() as tx:
-            records = [record for _, record in batch]
-            if not self.allow_tombstoned:
-                refused = self._resurrections(tx, batch, rejected)
-                records = [r for r in records if r.id not in refused]
-            # Tombstones were checked row by row above, so add_many need not check them again.
-            if self.on_existing == "skip":
-                written = tx.add_many(records, on_existing="skip", allow_tombstoned=True)
-                inserted, updated, skipped = len(written), 0, len(records) - len(written)
-            else:
-                inserted, updated, skipped = self._write_checked(tx, batch, records, rejected)
-        self.pending.clear()
-        self.inserted += inserted
-        self.updated += updated
-        self.skipped += skipped
-        self.rejected.extend(rejected)
-        self.batches += 1
-        if self.progress is not None:
-            self.progress(self.rows)
-
-    def _resurrections(
-        self, tx: Transaction, batch: list[tuple[int, Record]], rejected: list[RowError]
-    ) -> set[str]:
-        """Ids of the rows that would recreate a deleted record (D14), each reported.
-
-        A stored record whose email a deleted one shared is not a resurrection: it is
-        left to ``on_existing``.
-        """
-        stones = tx.tombstoned(record for _, record in batch)
-        refused = set()
-        for line, record in batch:
-            stone = stones.get(record.id)
-            if stone is None or tx.exists(self.parser.kind, record.id):
-                continue
-            refusal = TombstonedError(str(record.emailaddress1), stone.record_type, stone.record_id)
-            rejected.append(
-                RowError(line, "emailaddress1", str(refusal), override="allow_tombstoned")
-            )
-            refused.add(record.id)
-        return refused
-
-    def _write_checked(
-        self,
-        tx: Transaction,
-        batch: list[tuple[int, Record]],
-        records: list[Record],
-        rejected: list[RowError],
-    ) -> tuple[int, int, int]:
-        """Write ``records`` under ``on_existing`` error or update; returns the counts."""
-        kind, pk = self.parser.kind, self.parser.pk
-        lines = {record.id: line for line, record in batch}
-        stored = {r.id: r for r in tx.get_many(kind, [r.id for r in records])}
-        fresh: list[Record] = []
-        changed: list[Record] = []
-        unchanged = 0
-        for record in records:
-            old = stored.get(record.id)
-            if old is None:
-                fresh.append(record)
-            elif self.on_existing == "error":
-                reason = f"a {self.parser.name} with this id is already stored."
-                rejected.append(RowError(lines[record.id], pk, reason))
-            elif codec.record_row(old, 0) == codec.record_row(record, 0):
-                unchanged += 1
-            else:
-                changed.append(attrs.evolve(record, consents=old.consents))
-        if fresh or changed:
-            tx.add_many(fresh + changed, on_existing="update", allow_tombstoned=True)
-        return len(fresh), len(changed), unchanged
-
-    def report(self, source: str) -> ImportReport:
-        return ImportReport(
-            kind=self.parser.name,
-            source=source,
-            rows=self.rows,
-            inserted=self.inserted,
-            updated=self.updated,
-            skipped=self.skipped,
-            rejected=tuple(sorted(self.rejected, key=lambda e: e.line)),
-            batches=self.batches,
-            ignored_columns=tuple(self.parser.ignored),
-        )
+    name: str
+    rows: Iterable[tuple[int, object]]
+    header: Sequence[Hashable] | None = None
+    delimiter: str | None = None
 
 
-def _import(
-    store: Store,
-    kind: type[Record],
-    rows: Iterable[tuple[int, object]],
-    *,
-    source: str,
-    batch_size: int,
-    on_existing: OnExisting,
-    allow_tombstoned: bool,
-    progress: Progress | None,
-) -> ImportReport:
+@attrs.frozen
+class _Options:
+    batch_size: int
+    on_existing: OnExisting
+    on_repeated: OnRepeated
+    allow_tombstoned: bool
+    progress: Progress | None
+    mapping: MappingSource | None
+
+
+def _checked_options(
+    store: Store, kind: type[Record], options: _Options
+) -> Mapping[str, str | None] | None:
+    """The mapping, loaded, once every argument is usable; else a typed error."""
     check_kind(kind)
     if not isinstance(store, Store):
         raise FieldTypeError("store", "a Store (see open_store)", store)
-    if on_existing not in _ON_EXISTING:
-        raise InvalidFieldError("on_existing", "'error', 'skip' or 'update'", on_existing)
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise InvalidFieldError("batch_size", "a positive int", batch_size)
+    if options.on_existing not in _ON_EXISTING:
+        raise InvalidFieldError("on_existing", "'error', 'skip' or 'update'", options.on_existing)
+    if options.on_repeated not in _ON_REPEATED:
+        raise InvalidFieldError("on_repeated", "'error' or 'skip'", options.on_repeated)
+    size = options.batch_size
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise InvalidFieldError("batch_size", "a positive int", size)
+    return None if options.mapping is None else load_mapping(options.mapping, kind)
+
+
+def _in_file_terms(rejected: list[RowError], resolver: ColumnResolver) -> list[RowError]:
+    """``rejected``, in line order, each naming the column at fault as the row's file
+    names it (``Email`` rather than ``emailaddress1``)."""
+    named = []
+    for error in sorted(rejected, key=lambda e: e.line):
+        columns = None if error.row is None else resolver.seen(tuple(error.row))
+        if columns is not None and error.field is not None:
+            names = {field: str(column) for column, field in columns.targets}
+            column = names.get(error.field, error.field)
+            if column != error.field:
+                error = attrs.evolve(error, field=column)
+        named.append(error)
+    return named
+
+
+def _import(store: Store, kind: type[Record], source: _Source, options: _Options) -> ImportReport:
+    mapping = _checked_options(store, kind, options)
+    resolver = ColumnResolver(kind, mapping)
+    if source.header:
+        resolver.header(source.header, source.name)
     parser = RowParser(kind)
-    batches = _Batches(store, parser, batch_size, on_existing, allow_tombstoned, progress)
-    for line, row in rows:
-        batches.rows += 1
+    writer = BatchWriter(
+        store,
+        parser,
+        options.batch_size,
+        options.on_existing,
+        options.allow_tombstoned,
+        options.progress,
+    )
+    identities = Identities(kind)
+    readable = identified = repeated = 0
+    for line, row in source.rows:
+        writer.rows += 1
         if isinstance(row, RowError):
-            batches.rejected.append(row)
+            writer.rejected.append(row)
             continue
         if not isinstance(row, Mapping):
-            batches.rejected.append(RowError(line, None, f"must be a mapping (got {row!r})."))
+            writer.rejected.append(RowError(line, None, f"must be a mapping (got {row!r})."))
             continue
-        parsed = parser.parse(line, row)
-        if isinstance(parsed, list):
-            batches.rejected.extend(parsed)
+        readable += 1
+        keys = tuple(row)
+        if readable == 1 and source.header is None:
+            columns = resolver.header(keys, source.name)
         else:
-            batches.add(line, parsed)
-    batches.flush()
-    return batches.report(source)
+            columns = resolver.of(keys)
+        problem = resolver.problem(columns)
+        if problem is not None:
+            writer.rejected.append(RowError(line, None, problem, row=row))
+            continue
+        values = columns.rename(row)
+        identity = identity_of(kind, values)
+        parsed = parser.parse(line, values)
+        errors = parsed if isinstance(parsed, list) else []
+        if identity is None:
+            errors.append(no_identity(kind, line))
+        else:
+            identified += 1
+            earlier = identities.first_line(identity, line)
+            if earlier is not None and options.on_repeated == "error":
+                errors.append(identities.repeated(identity, line, earlier))
+            elif earlier is not None and not errors:
+                repeated += 1
+                writer.skipped += 1
+                continue
+        if errors or isinstance(parsed, list):
+            writer.rejected.extend(error.with_row(row) for error in errors)
+            continue
+        refused = writer.add(line, parsed, row)
+        if refused is not None:
+            writer.rejected.append(refused)
+    writer.flush()
+    if readable and not identified:
+        refuse_no_identity(resolver.first, kind, source.name)
+    return ImportReport(
+        kind=parser.name,
+        source=source.name,
+        rows=writer.rows,
+        inserted=writer.inserted,
+        updated=writer.updated,
+        skipped=writer.skipped,
+        rejected=tuple(_in_file_terms(writer.rejected, resolver)),
+        batches=writer.batches,
+        ignored_columns=resolver.left_out,
+        unresolved_columns=resolver.unresolved,
+        ignored_reasons=tuple(resolver.ignored.items()),
+        renamed_columns=resolver.renamed,
+        on_existing=options.on_existing,
+        differed=writer.differed,
+        identical=writer.identical,
+        repeated=repeated,
+        delimiter=source.delimiter,
+    )
 
 
 def import_rows(
@@ -292,32 +237,31 @@ def import_rows(
     rows: Iterable[tuple[int, Mapping[str, object]]],
     *,
     source: str = "rows",
+    mapping: MappingSource | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_existing: OnExisting = "skip",
+    on_repeated: OnRepeated = "error",
     allow_tombstoned: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import ``(line, row)`` pairs as ``kind`` records, a batch per transaction.
 
-    Each row maps Dataverse logical names to values (see the module docstring). A
-    bad row becomes a :class:`RowError` with its line and nothing of it is written.
-    ``on_existing`` says what a row whose id is stored does: ``"skip"`` leaves the
-    stored record alone, ``"update"`` overwrites its fields (bumping its version,
-    keeping its consents and history; identical rows are skipped), ``"error"``
-    rejects the row. A row repeating the id of an earlier row of the same batch is
-    treated the same way (the later one wins on update). A row carrying the email of
-    a deleted record is rejected unless ``allow_tombstoned`` (D14).
+    Each row maps column names to values (see the module docstring); the first row's
+    columns stand for the file's header, and are refused as a header is. ``mapping``
+    (a dict of column to field, or a mapping file's path: :mod:`matching.io.mapping`)
+    names columns nothing else resolves. A bad row becomes a :class:`RowError` with its
+    line and the row, and nothing of it is written; so is a row without an identity, and
+    a row repeating the identity of an earlier row unless ``on_repeated="skip"`` (which
+    keeps the earlier one). ``on_existing`` says what a row whose id is stored does:
+    ``"skip"`` leaves the stored record alone, ``"update"`` overwrites its fields
+    (bumping its version, keeping its consents and history; identical rows are left
+    alone), ``"error"`` rejects the row; the report counts how many of them differed from
+    the stored record and how many were identical. A row carrying the email of a deleted
+    record is rejected unless ``allow_tombstoned`` (D14). When no row has an identity the
+    import is refused (:class:`~matching.errors.ImportRefused`), nothing written.
     """
-    return _import(
-        store,
-        kind,
-        rows,
-        source=source,
-        batch_size=batch_size,
-        on_existing=on_existing,
-        allow_tombstoned=allow_tombstoned,
-        progress=progress,
-    )
+    options = _Options(batch_size, on_existing, on_repeated, allow_tombstoned, progress, mapping)
+    return _import(store, kind, _Source(source, rows), options)
 
 
 def import_csv(
@@ -325,27 +269,26 @@ def import_csv(
     path: str | os.PathLike[str],
     kind: type[Record],
     *,
+    mapping: MappingSource | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_existing: OnExisting = "skip",
+    on_repeated: OnRepeated = "error",
     allow_tombstoned: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import a CSV file with a header row (UTF-8, a BOM is fine); see :func:`import_rows`.
+    """Import a CSV file with a header row; see :func:`import_rows`.
 
-    Line numbers are physical lines, the header being line 1; a row whose quoted
-    field spans lines has the number of the line it starts on. A row with more or
-    fewer fields than the header is rejected.
+    UTF-8 (a BOM is fine), LF or CRLF, separated by commas, semicolons or tabs (found from
+    the header, or from an Excel ``sep=`` line). Line numbers are physical lines, the
+    header being line 1; a row whose quoted field spans lines has the number of the line
+    it starts on. A row with more or fewer fields than the header is rejected. The header
+    is checked before any row is read (:func:`matching.io.headers.refuse_unusable`).
     """
-    return _import(
-        store,
-        kind,
-        _csv_rows(Path(path)),
-        source=os.fspath(path),
-        batch_size=batch_size,
-        on_existing=on_existing,
-        allow_tombstoned=allow_tombstoned,
-        progress=progress,
-    )
+    options = _Options(batch_size, on_existing, on_repeated, allow_tombstoned, progress, mapping)
+    options = attrs.evolve(options, mapping=_checked_options(store, kind, options))
+    with DelimitedFile(path) as file:
+        source = _Source(os.fspath(path), file, file.header, file.delimiter)
+        return _import(store, kind, source, options)
 
 
 def import_jsonl(
@@ -353,26 +296,24 @@ def import_jsonl(
     path: str | os.PathLike[str],
     kind: type[Record],
     *,
+    mapping: MappingSource | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_existing: OnExisting = "skip",
+    on_repeated: OnRepeated = "error",
     allow_tombstoned: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import a JSON Lines file, one object per line; see :func:`import_rows`.
 
-    Line numbers are physical lines; blank lines are skipped, and a line that is not
-    a JSON object is rejected with the parser's reason.
+    Line numbers are physical lines; blank lines are skipped, and a line that is not a
+    JSON object is rejected with the parser's reason. The keys of every line are read
+    first and checked as a CSV file's header is.
     """
-    return _import(
-        store,
-        kind,
-        _jsonl_rows(Path(path)),
-        source=os.fspath(path),
-        batch_size=batch_size,
-        on_existing=on_existing,
-        allow_tombstoned=allow_tombstoned,
-        progress=progress,
-    )
+    options = _Options(batch_size, on_existing, on_repeated, allow_tombstoned, progress, mapping)
+    options = attrs.evolve(options, mapping=_checked_options(store, kind, options))
+    keys = jsonl_keys(path)
+    source = _Source(os.fspath(path), jsonl_rows(path), keys)
+    return _import(store, kind, source, options)
 
 
 def import_frame(
@@ -381,99 +322,22 @@ def import_frame(
     kind: type[Record],
     *,
     source: str = "DataFrame",
+    mapping: MappingSource | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_existing: OnExisting = "skip",
+    on_repeated: OnRepeated = "error",
     allow_tombstoned: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import a DataFrame's rows; a row's number is its 1-based position (not its index).
 
-    NaN, NaT, None and ``pd.NA`` are missing values; see :func:`import_rows`.
+    NaN, NaT, None and ``pd.NA`` are missing values; the columns are checked as a CSV
+    file's header is; see :func:`import_rows`.
     """
-    return _import(
-        store,
-        kind,
-        _frame_rows(frame),
-        source=source,
-        batch_size=batch_size,
-        on_existing=on_existing,
-        allow_tombstoned=allow_tombstoned,
-        progress=progress,
-    )
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, Mapping[str, object] | RowError]]:
-    with _open_for_reading(path, newline="") as file:
-        reader = csv.reader(file)
-        line = 0
-        try:
-            header = next(reader, None)
-            if header is None:
-                return
-            dupes = sorted({name for name in header if header.count(name) > 1})
-            if dupes:
-                raise ImportFileError(f"{path}: the header repeats the columns {dupes}.")
-            width = len(header)
-            line = reader.line_num
-            for fields in reader:
-                start, line = line + 1, reader.line_num
-                if not fields:
-                    continue
-                if len(fields) != width:
-                    reason = f"has {len(fields)} fields where the header has {width}."
-                    yield start, RowError(start, None, reason)
-                    continue
-                yield start, dict(zip(header, fields, strict=True))
-        except csv.Error as err:
-            raise ImportFileError(f"{path}: line {reader.line_num}: {err}.") from err
-        except UnicodeDecodeError as err:
-            raise ImportFileError(f"{path}: not UTF-8 text near line {line + 1}.") from err
-
-
-def _jsonl_rows(path: Path) -> Iterator[tuple[int, Mapping[str, object] | RowError]]:
-    with _open_for_reading(path) as file:
-        line = 0
-        try:
-            for line, text in enumerate(file, start=1):
-                if not text.strip():
-                    continue
-                try:
-                    value = json.loads(text)
-                except json.JSONDecodeError as err:
-                    reason = f"is not JSON: {err.msg} (column {err.colno})."
-                    yield line, RowError(line, None, reason)
-                    continue
-                if not isinstance(value, dict):
-                    reason = f"must be a JSON object (got {type(value).__name__})."
-                    yield line, RowError(line, None, reason)
-                    continue
-                yield line, value
-        except UnicodeDecodeError as err:
-            raise ImportFileError(f"{path}: not UTF-8 text near line {line + 1}.") from err
-
-
-def _open_for_reading(path: Path, newline: str | None = None) -> TextIO:
-    try:
-        return path.open(encoding="utf-8-sig", newline=newline)
-    except OSError as err:
-        raise ImportFileError(f"cannot read {path}: {err.strerror or err}.") from err
-
-
-def _frame_rows(frame: pd.DataFrame) -> Iterator[tuple[int, Mapping[Any, object]]]:
-    import pandas as pd
-
-    if not isinstance(frame, pd.DataFrame):
-        raise FieldTypeError("frame", "a pandas DataFrame", frame)
-    if not frame.columns.is_unique:
-        dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        raise InvalidFieldError("frame", "a DataFrame with distinct column names", dupes)
-    labels = list(frame.columns)
-    for start in range(0, len(frame), _FRAME_CHUNK):
-        part = frame.iloc[start : start + _FRAME_CHUNK]
-        values = part.to_numpy(dtype=object)
-        values[part.isna().to_numpy()] = None
-        for number, row in enumerate(values.tolist(), start=start + 1):
-            yield number, dict(zip(labels, row, strict=True))
+    options = _Options(batch_size, on_existing, on_repeated, allow_tombstoned, progress, mapping)
+    options = attrs.evolve(options, mapping=_checked_options(store, kind, options))
+    header = frame_columns(frame)
+    return _import(store, kind, _Source(source, frame_rows(frame), header), options)
 
 
 # --------------------------------------------------------------------------- exporting

@@ -4,12 +4,15 @@ A row maps column names to values: the primary key (``leadid``, ``contactid``,
 ``accountid``), ``statecode`` and ``statuscode`` (numbers, or labels such as
 ``Open`` or ``Cannot Contact`` in any case; the pair is validated, and a missing
 ``statecode`` is the one its ``statuscode`` belongs to), then the record fields
-by name. Other columns are ignored and remembered, so a Dynamics export, with its
-``@odata.etag``, ``fullname`` and ``_ownerid_value``, reads as it is.
+by name. A file's headers are resolved to these names before its rows get here
+(:mod:`matching.io.headers`: schema and display names, a user's mapping); a column
+still unknown here is ignored and remembered.
 
 Values: an empty string (NaN, NaT, None or ``pd.NA`` in a frame) is a missing
 value, as Dataverse stores an empty string as null: a text field becomes None and
-a flag keeps its default. Flags accept true/false, 1/0 and yes/no in any case.
+a flag keeps its default. Flags accept true/false, 1/0 and yes/no in any case, and
+the labels Dynamics exports for them (``Do Not Allow``/``Allow``, ``Do Not
+Send``/``Send``).
 Date-times are ISO 8601 (or datetime objects), with ``Z`` or an offset; one
 without either is read as UTC, and every date-time is kept in UTC.
 
@@ -24,6 +27,7 @@ import json
 import numbers
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -32,8 +36,11 @@ import sqlalchemy as sa
 from lifecycle import InvalidFieldError, LeadflowError, Record
 from lifecycle.errors import FieldTypeError
 from lifecycle.states import DEFAULT_STATUS, CodedState, CodedStatus
+from matching.io.rejections import RowError
 from matching.store import schema
 from matching.store.text import STORABLE_TEXT, short, storable
+
+__all__ = ["RowError", "RowParser", "check_kind"]
 
 UTC = dt.UTC
 
@@ -41,41 +48,20 @@ _ID_NAMESPACE = uuid.UUID("7d0c5b9e-3f0a-5c5e-9a53-6c1f1e0b4d21")
 """Namespace of the ids given to rows that have none (uuid5 of their content)."""
 
 _BOOLS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+_ALLOW = MappingProxyType({"do not allow": True, "allow": False})
+_LABELS: dict[str, Mapping[str, bool]] = {
+    "donotemail": _ALLOW,
+    "donotbulkemail": _ALLOW,
+    "donotphone": _ALLOW,
+    "donotpostalmail": _ALLOW,
+    "donotsendmm": MappingProxyType({"do not send": True, "send": False}),
+    "followemail": MappingProxyType({"allow": True, "do not allow": False}),
+}
+"""The labels Dynamics shows (and exports) for the two options of a flag, where they are
+not yes and no: Email "Do Not Allow" is ``donotemail=True``, Marketing Material "Send" is
+``donotsendmm=False``, Follow Email Activity "Allow" is ``followemail=True``."""
 _NA_TYPES = frozenset({"NAType", "NaTType"})
 _PROBE_ID = "probe"
-
-
-@attrs.frozen
-class RowError:
-    """Why a row was not imported: its line (or 1-based row number) and the column at fault.
-
-    ``override`` names the import's keyword argument that would accept the row anyway
-    (``allow_tombstoned``), so that each interface can name it as its caller spells it:
-    the keyword in Python, the flag on the command line (:meth:`message`).
-    """
-
-    line: int
-    field: str | None
-    reason: str
-    override: str | None = attrs.field(default=None, kw_only=True)
-
-    def message(self, *, command_line: bool = False) -> str:
-        """The reason, and how to accept the row when an option would: ``allow_tombstoned=True``,
-        or ``--allow-tombstoned`` with ``command_line``."""
-        if self.override is None:
-            return self.reason
-        spelled = (
-            f"--{self.override.replace('_', '-')}" if command_line else f"{self.override}=True"
-        )
-        return f"{self.reason} Import it with {spelled} to accept it anyway."
-
-    def describe(self, *, command_line: bool = False) -> str:
-        """The line, the column and :meth:`message`."""
-        where = f"line {self.line}" + (f", {self.field}" if self.field else "")
-        return f"{where}: {self.message(command_line=command_line)}"
-
-    def __str__(self) -> str:
-        return self.describe()
 
 
 def check_kind(kind: object) -> type[Record]:
@@ -103,16 +89,22 @@ Convert = Callable[[object], object]
 
 
 def _flag(name: str) -> Convert:
+    labels = _LABELS.get(name, {})
+    words = {**_BOOLS, **labels}
+    expected = (
+        "true or false (or 1/0, yes/no" + "".join(f", {label.title()}" for label in labels) + ")"
+    )
+
     def convert(value: object) -> object:
         if value is True or value is False:
             return value
         if isinstance(value, str):
-            found = _BOOLS.get(value.strip().casefold())
+            found = words.get(" ".join(value.split()).casefold())
             if found is not None:
                 return found
         elif (isinstance(value, numbers.Integral) and value in (0, 1)) or _is_numpy_bool(value):
             return bool(value)
-        raise InvalidFieldError(name, "true or false (or 1/0, yes/no)", value)
+        raise InvalidFieldError(name, expected, value)
 
     return convert
 

@@ -28,6 +28,7 @@ from lifecycle import (
     LeadStatus,
     Record,
 )
+from matching.io.display_names import LOOKUP
 from matching.store import Store, open_store
 from matching.store.bulk import (
     ImportFileError,
@@ -529,11 +530,12 @@ class TestRerunsAndExisting:
         assert leads_stored.get(Lead, ID(2)).lastname == "Ng"
 
     @pytest.mark.parametrize(
-        ("on_existing", "lastname", "counts", "rejected"),
+        ("on_existing", "on_repeated", "counts", "rejected"),
         [
-            ("skip", "First", (1, 0, 1), []),
-            ("update", "Second", (1, 0, 1), []),
-            ("error", "First", (1, 0, 0), [(3, "leadid")]),
+            ("skip", "error", (1, 0, 0), [(3, "leadid", 2)]),
+            ("update", "error", (1, 0, 0), [(3, "leadid", 2)]),
+            ("error", "error", (1, 0, 0), [(3, "leadid", 2)]),
+            ("update", "skip", (1, 0, 1), []),
         ],
     )
     def test_repeated_id_in_a_file(
@@ -541,16 +543,24 @@ class TestRerunsAndExisting:
         store: Store,
         tmp_path: Path,
         on_existing: Any,
-        lastname: str,
+        on_repeated: Any,
         counts: tuple[int, int, int],
-        rejected: list[tuple[int, str]],
+        rejected: list[tuple[int, str, int]],
     ) -> None:
-        """A row repeating an earlier row's id meets on_existing as if that row were stored."""
+        """A row repeating an earlier row's id is rejected, naming the earlier line, whatever
+        on_existing says (it is about stored records); on_repeated="skip" keeps the first."""
         rows = [lead_row(1, lastname="First"), lead_row(1, lastname="Second")]
-        report = import_csv(store, csv_of(tmp_path / "in.csv", rows), Lead, on_existing=on_existing)
+        report = import_csv(
+            store,
+            csv_of(tmp_path / "in.csv", rows),
+            Lead,
+            on_existing=on_existing,
+            on_repeated=on_repeated,
+        )
         assert (report.inserted, report.updated, report.skipped) == counts
-        assert [(e.line, e.field) for e in report.rejected] == rejected
-        assert store.get(Lead, ID(1)).lastname == lastname
+        assert [(e.line, e.field, e.repeats) for e in report.rejected] == rejected
+        assert report.repeated == (on_repeated == "skip")
+        assert store.get(Lead, ID(1)).lastname == "First"
 
     def test_batches_and_progress(self, store: Store) -> None:
         """Rows are written batch_size at a time; progress hears the rows read after each."""
@@ -684,12 +694,96 @@ class TestReport:
         )
         assert report.summary() == (
             "Imported contact rows from contacts.csv: 12,345 read, 12,000 inserted, 0 updated, "
-            "300 skipped (already stored, unchanged or repeated), 1 rejected; 3 batches "
-            "committed. Ignored columns: fullname."
+            "300 skipped, 1 rejected; 3 batches committed. Ignored columns: fullname."
         )
         assert str(report.rejected[0]) == "line 7, emailaddress1: bad"
         assert str(RowError(3, None, "broken")) == "line 3: broken"
         assert not report.ok
+
+    @pytest.mark.parametrize(
+        ("on_existing", "counts", "python", "command_line"),
+        [
+            (
+                "skip",
+                (0, 0, 5),
+                "5 rows were already stored and left as stored (on_existing='skip'): 2 "
+                "differed from the stored record, 3 were identical. on_existing='update' "
+                "writes the rows that differ.",
+                "5 rows were already stored and left as stored (--on-existing skip): 2 "
+                "differed from the stored record, 3 were identical. --on-existing update "
+                "writes the rows that differ.",
+            ),
+            (
+                "update",
+                (0, 2, 3),
+                "5 rows were already stored: 2 differed from the stored record and were "
+                "updated, 3 were identical and were left alone (on_existing='update').",
+                "5 rows were already stored: 2 differed from the stored record and were "
+                "updated, 3 were identical and were left alone (--on-existing update).",
+            ),
+            (
+                "error",
+                (0, 0, 0),
+                "5 rows were already stored and rejected (on_existing='error').",
+                "5 rows were already stored and rejected (--on-existing error).",
+            ),
+        ],
+    )
+    def test_summary_spells_out_on_existing(
+        self,
+        on_existing: str,
+        counts: tuple[int, int, int],
+        python: str,
+        command_line: str,
+    ) -> None:
+        """What on_existing did with rows already stored: how many differed from the stored
+        record and how many were identical, options spelled as the caller spells them."""
+        inserted, updated, skipped = counts
+        report = ImportReport(
+            kind="lead",
+            source="leads.csv",
+            rows=5,
+            inserted=inserted,
+            updated=updated,
+            skipped=skipped,
+            rejected=(),
+            batches=1,
+            ignored_columns=(),
+            on_existing=on_existing,
+            differed=2,
+            identical=3,
+        )
+        assert python in report.summary()
+        assert command_line in report.summary(command_line=True)
+
+    def test_summary_names_columns(self) -> None:
+        """Columns read by another name, ignored (lookups apart) and not resolved, and a
+        delimiter other than the comma."""
+        report = ImportReport(
+            kind="contact",
+            source="c.csv",
+            rows=2,
+            inserted=1,
+            updated=0,
+            skipped=1,
+            rejected=(),
+            batches=1,
+            ignored_columns=("Full Name", "Company Name", "Vorname"),
+            unresolved_columns=("Vorname",),
+            ignored_reasons=(
+                ("Full Name", "a column Dataverse keeps for itself"),
+                ("Company Name", LOOKUP),
+            ),
+            renamed_columns=(("Email", "emailaddress1", "display name"),),
+            delimiter=";",
+            repeated=1,
+        )
+        assert report.summary(command_line=True).split(" committed. ")[1] == (
+            "1 row repeated an earlier row's identity and was skipped (--on-repeated skip). "
+            "Columns separated by semicolons. Columns read by name: 'Email' as emailaddress1. "
+            "Ignored columns: Full Name. Ignored lookups (Dynamics exports them by name, not "
+            "id): Company Name. Columns not resolved (not imported): Vorname."
+        )
 
     def test_errors_are_leadflow_errors(self) -> None:
         """ImportFileError is a StoreError, hence a LeadflowError and a ValueError."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from lifecycle import Lead, LeadStatus
+from lifecycle import Contact, Lead, LeadStatus
 from matching.cli import cli
 from matching.cli.db import SHOWN_REJECTIONS
 from matching.store import open_store
@@ -124,6 +124,9 @@ class TestImport:
             rows = list(csv.DictReader(file))
         assert [row["line"] for row in rows] == [str(n) for n in range(3, count + 3)]
         assert {row["field"] for row in rows} == {"emailaddress1"}
+        assert list(rows[0]) == ["line", "field", "reason", *HEADER]
+        assert [row["leadid"] for row in rows] == [f"lead-{n}" for n in range(1, count + 1)]
+        assert {row["emailaddress1"] for row in rows} == {"not-an-email"}
         with open_store(store_url) as store:
             assert store.count(Lead) == 1
 
@@ -145,9 +148,79 @@ class TestImport:
         )
         assert result.exit_code == 0, result.output
         assert "1 updated" in result.output
+        assert (
+            "1 row was already stored: 1 differed from the stored record and was updated, "
+            "0 were identical and were left alone (--on-existing update)."
+        ) in result.output
         with open_store(store_url) as store:
             lead = store.get(Lead, "lead-1")
         assert (lead.status, lead.lastname, lead.donotemail) == (LeadStatus.CANCELED, "Reyes", True)
+        again = invoke("db", "import", "lead", str(path), "--db", store_url)
+        assert (
+            "1 row was already stored and left as stored (--on-existing skip): 0 differed from "
+            "the stored record, 1 was identical."
+        ) in again.output
+
+    def test_refused_file_is_one_line_and_stores_nothing(
+        self, store_url: str, tmp_path: Path
+    ) -> None:
+        """A file whose columns mean nothing is refused: one error line listing the columns
+        read and expected and naming --mapping FILE, exit code 1, nothing stored; with a
+        mapping file it imports."""
+        path = tmp_path / "kontakte.csv"
+        path.write_text(
+            "Vorname;Nachname;E-Mail\r\nDana;Reyes;dana@contoso.com\r\n", encoding="utf-8"
+        )
+        result = invoke("db", "import", "contact", str(path), "--db", store_url)
+        assert result.exit_code == 1
+        assert result.output.startswith(
+            f"Error: cannot import {path} as contact records: 3 of its 3 columns mean nothing "
+            "leadflow knows; nothing was written. Columns read: 'Vorname', 'Nachname', "
+            "'E-Mail'. Columns expected: contactid, statecode,"
+        )
+        assert "Name the file's columns with --mapping FILE" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+        mapping = tmp_path / "map.csv"
+        mapping.write_text("Vorname,firstname\nNachname,lastname\nE-Mail,emailadress1\n")
+        result = invoke(
+            "db", "import", "contact", str(path), "--db", store_url, "--mapping", str(mapping)
+        )
+        assert result.exit_code == 1
+        assert result.output.startswith(
+            f"Error: cannot use the mapping file {mapping}: 'E-Mail' must be a contact column"
+        )
+        with open_store(store_url) as store:
+            assert store.count(Contact) == 0
+        mapping.write_text("Vorname,firstname\nNachname,lastname\nE-Mail,emailaddress1\n")
+        result = invoke(
+            "db", "import", "contact", str(path), "--db", store_url, "--mapping", str(mapping)
+        )
+        assert result.exit_code == 0, result.output
+        assert "Columns separated by semicolons." in result.output
+        assert "'E-Mail' as emailaddress1" in result.output
+        with open_store(store_url) as store:
+            assert store.count(Contact) == 1
+
+    def test_repeated_rows(self, store_url: str, tmp_path: Path) -> None:
+        """A repeated email is an error naming both lines and --on-repeated skip, which
+        skips it."""
+        first, second = ("", *good(1)[1:]), good(2)
+        repeated = ("", "0", "1", "Again", first[4], "False")
+        path = leads_csv(tmp_path / "leads.csv", [first, second, repeated])
+        result = invoke("db", "import", "lead", str(path), "--db", store_url)
+        assert result.exit_code == 1
+        assert (
+            "line 4, emailaddress1: repeats the emailaddress1 of line 2 ('lead1@contoso.com'): "
+            "a file holds each lead once; keep one of the two rows. Import it with "
+            "--on-repeated skip to keep the earlier row and skip this one."
+        ) in result.output
+        skipped = invoke(
+            "db", "import", "lead", str(path), "--db", store_url, "--on-repeated", "skip"
+        )
+        assert skipped.exit_code == 0, skipped.output
+        assert "1 row repeated an earlier row's identity and was skipped (--on-repeated skip)." in (
+            skipped.output
+        )
 
     def test_progress_bar_on_a_terminal(self, tmp_path: Path) -> None:
         """On a terminal the import shows a progress bar and still prints the summary."""
@@ -172,8 +245,18 @@ class TestImport:
             (["lead", "absent.csv"], "does not exist"),
             (["lead", "FILE", "--on-existing", "merge"], "Invalid value for '--on-existing'"),
             (["lead", "FILE", "--batch-size", "0"], "Invalid value for '--batch-size'"),
+            (["lead", "FILE", "--on-repeated", "last"], "Invalid value for '--on-repeated'"),
+            (["lead", "FILE", "--mapping", "absent.csv"], "does not exist"),
         ],
-        ids=["kind", "extension", "missing file", "on-existing", "batch size"],
+        ids=[
+            "kind",
+            "extension",
+            "missing file",
+            "on-existing",
+            "batch size",
+            "on-repeated",
+            "mapping",
+        ],
     )
     def test_usage_errors(self, tmp_path: Path, args: list[str], message: str) -> None:
         """Bad arguments are usage errors (exit code 2) and create no database."""
