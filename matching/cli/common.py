@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from lifecycle.errors import LeadflowError
+from matching.io.files import is_stdio
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -74,8 +75,12 @@ format_option = click.option(
 
 
 def file_format(path: Path, fmt: str | None) -> str:
+    """``--format``, else the format ``path``'s extension says; standard input or output
+    (``-``) is CSV unless ``--format`` says otherwise."""
     if fmt is not None:
         return fmt
+    if is_stdio(path):
+        return "csv"
     found = FILE_FORMATS.get(path.suffix.lower())
     if found is None:
         raise click.UsageError(
@@ -83,6 +88,25 @@ def file_format(path: Path, fmt: str | None) -> str:
             "pass --format csv or --format jsonl."
         )
     return found
+
+
+@contextmanager
+def readable(path: Path, suffix: str = "") -> Iterator[Path]:
+    """``path``; for ``-``, what standard input holds, saved to a temporary file named
+    ``stdin<suffix>`` first (a file is read twice to be checked, or counted for a progress
+    bar) and removed afterwards."""
+    if not is_stdio(path):
+        yield path
+        return
+    import shutil
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="leadflow-") as folder:
+        spooled = Path(folder) / f"stdin{suffix}"
+        with spooled.open("wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out)
+        yield spooled
 
 
 busy_option = click.option(

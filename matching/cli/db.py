@@ -18,8 +18,10 @@ from matching.cli.common import (
     format_option,
     one_line,
     open_store_at,
+    readable,
     with_progress,
 )
+from matching.io.files import is_stdio
 
 if TYPE_CHECKING:
     from matching.store.bulk import ImportReport
@@ -97,7 +99,9 @@ def _write_rejections(report: ImportReport, path: Path) -> None:
 
 @db.command(name="import")
 @click.argument("kind", type=click.Choice(KINDS))
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path)
+)
 @db_option
 @busy_option
 @format_option
@@ -169,11 +173,13 @@ def db_import(
     id, an email, or a first and last name). Good rows are stored in batches; a bad row
     is reported with its line number and reason, and nothing of it is stored. Running
     the same file again stores nothing twice. Exits with 1 when any row was rejected.
+    FILE - reads standard input (CSV unless --format jsonl).
     """
     from matching.errors import ColumnMappingError, ImportRefused
     from matching.store.bulk import import_csv, import_jsonl
 
-    reader = import_csv if file_format(file, fmt) == "csv" else import_jsonl
+    chosen = file_format(file, fmt)
+    reader = import_csv if chosen == "csv" else import_jsonl
     options: dict[str, Any] = {
         "mapping": mapping_path,
         "batch_size": batch_size,
@@ -184,13 +190,13 @@ def db_import(
     stopped = "; the batches committed before stay stored: run the import again to finish it"
     store = open_store_at(url, create=True, busy_timeout=busy_timeout)
     try:
-        with database_errors(stopped):
+        with database_errors(stopped), readable(file, f".{chosen}") as source:
             try:
                 report = with_progress(
-                    file,
+                    source,
                     f"{kind} rows",
                     lambda progress: reader(
-                        store, file, RECORD_TYPES[kind], progress=progress, **options
+                        store, source, RECORD_TYPES[kind], progress=progress, **options
                     ),
                 )
             except (ImportRefused, ColumnMappingError) as err:
@@ -209,7 +215,7 @@ def db_import(
 
 @db.command(name="export")
 @click.argument("kind", type=click.Choice(KINDS))
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @db_option
 @busy_option
 @format_option
@@ -217,7 +223,9 @@ def db_export(kind: str, file: Path, url: str | None, busy_timeout: float, fmt: 
     """Export every stored KIND record to a CSV or JSON Lines FILE.
 
     One row per record, by id, with Dataverse logical names; `leadflow db import`
-    reads it back to the same records. Data consents and history are not exported.
+    reads it back to the same records. Data consents and history are not exported
+    (`leadflow db dump` carries them). FILE - writes to standard output (CSV unless
+    --format jsonl), and the count goes to standard error.
     """
     from matching.store.bulk import export_csv, export_jsonl
 
@@ -229,11 +237,12 @@ def db_export(kind: str, file: Path, url: str | None, busy_timeout: float, fmt: 
         raise click.ClickException(f"cannot write {file}: {err.strerror or err}") from err
     finally:
         store.close()
-    click.echo(f"wrote {count:,} {kind} records to {file}")
+    where = "standard output" if is_stdio(file) else file
+    click.echo(f"wrote {count:,} {kind} records to {where}", err=is_stdio(file))
 
 
 @db.command(name="dump")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @db_option
 @busy_option
 def db_dump(file: Path, url: str | None, busy_timeout: float) -> None:
@@ -243,6 +252,8 @@ def db_dump(file: Path, url: str | None, busy_timeout: float) -> None:
     suppressions, interactions and claims, from one consistent state of the store,
     in one JSON Lines file (gzip-compressed when FILE ends in .gz) with a checksum.
     `leadflow db restore` reads it into another store, SQLite or PostgreSQL.
+    FILE - writes to standard output (not compressed), and the summary goes to
+    standard error.
     """
     from matching.store.move import dump
 
@@ -253,13 +264,16 @@ def db_dump(file: Path, url: str | None, busy_timeout: float) -> None:
         raise click.ClickException(f"cannot write {file}: {err.strerror or err}") from err
     finally:
         store.close()
-    click.echo(f"wrote {report.summary()} to {file}")
+    where = "standard output" if is_stdio(file) else file
+    click.echo(f"wrote {report.summary()} to {where}", err=is_stdio(file))
     for line in report.lines():
-        click.echo(f"  {line}")
+        click.echo(f"  {line}", err=is_stdio(file))
 
 
 @db.command(name="restore")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path)
+)
 @db_option
 @busy_option
 @click.option(
@@ -274,6 +288,7 @@ def db_restore(file: Path, url: str | None, busy_timeout: float, replace: bool) 
     The file is checked whole before anything is written: a truncated or edited
     file, or one from a newer leadflow, is refused, and so is a store that already
     holds data unless --replace. Match keys are rebuilt from the restored records.
+    FILE - reads standard input (not compressed).
     """
     from matching.errors import DumpError
     from matching.store.move import restore
@@ -282,11 +297,13 @@ def db_restore(file: Path, url: str | None, busy_timeout: float, replace: bool) 
     try:
         with database_errors("; nothing was written"):
             try:
-                report = restore(file, store, replace=replace)
+                with readable(file, ".jsonl") as source:
+                    report = restore(source, store, replace=replace)
             except DumpError as err:
                 raise click.ClickException(one_line(err)) from err
     finally:
         store.close()
-    click.echo(f"restored {report.summary()} from {file} into {store.url}")
+    where = "standard input" if is_stdio(file) else file
+    click.echo(f"restored {report.summary()} from {where} into {store.url}")
     for line in report.lines():
         click.echo(f"  {line}")

@@ -19,8 +19,10 @@ from matching.cli.common import (
     database_errors,
     db_option,
     open_store_at,
+    readable,
     with_progress,
 )
+from matching.io.files import is_stdio
 
 if TYPE_CHECKING:
     from matching.handler import SubmissionHandler
@@ -170,7 +172,8 @@ class _Tally:
 
         from matching.submissions import ContactAction, LeadAction
 
-        self.file, self.store = file, store
+        self.file = "standard input" if is_stdio(file) else str(file)
+        self.store = store
         self.mode = handler.policy.mode.value
         self.strategies = (handler.contact_strategy.name, handler.lead_strategy.name)
         self.lines = self.handled = self.rejected = 0
@@ -201,7 +204,7 @@ class _Tally:
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON values (``--json``)."""
         return {
-            "file": str(self.file),
+            "file": self.file,
             "store": self.store,
             "mode": self.mode,
             "contact_strategy": self.strategies[0],
@@ -433,7 +436,7 @@ def _print_summary(tally: _Tally, outcomes: Path | None) -> None:
 
     console = Console(width=None if sys.stdout.isatty() else REPORT_WIDTH, highlight=False)
     console.print(
-        f"Submitted {escape(str(tally.file))} into {escape(tally.store)}: "
+        f"Submitted {escape(tally.file)} into {escape(tally.store)}: "
         f"{tally.lines:,} submissions read, {tally.handled:,} handled, "
         f"{tally.rejected:,} rejected."
     )
@@ -490,7 +493,9 @@ def _print_summary(tally: _Tally, outcomes: Path | None) -> None:
 
 
 @click.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path)
+)
 @db_option
 @busy_option
 @click.option(
@@ -560,7 +565,7 @@ def submit(
     submitted, and its records and interaction are dated so; a line without one is
     dated now. Fields no record takes are kept in the interaction's payload only,
     and the summary names them. --outcomes repeats each line's submittedon, email
-    and name beside what happened to it.
+    and name beside what happened to it. FILE - reads standard input.
 
     Exits with 0 once the file has been replayed, rejected lines or not (form posts
     are often junk; --strict exits with 1 instead, as `db import` does). An unusable
@@ -582,11 +587,11 @@ def submit(
             store, contact_strategy, lead_strategy, policy=SubmissionPolicy.from_dict(settings)
         )
         tally = _Tally(file, store.url, handler)
-        with _OutcomeSink(outcomes) as sink:
+        with _OutcomeSink(outcomes) as sink, readable(file, ".jsonl") as source:
             with_progress(
-                file,
+                source,
                 "submissions",
-                lambda progress: _replay(file, handler, tally, sink, progress),
+                lambda progress: _replay(source, handler, tally, sink, progress),
             )
     finally:
         store.close()

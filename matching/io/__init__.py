@@ -1,6 +1,7 @@
 """Reading import files without a database: delimited text and JSON Lines, what their
 columns mean (logical, schema and Dynamics display names, a user's mapping), a row's
-identity, and the errors file of rejected rows.
+identity, and the errors file of rejected rows; and writing a file whole
+(:mod:`matching.io.files`).
 
 The store's bulk import (:mod:`matching.store.bulk`) builds on this package; it imports
 ``lifecycle``, :mod:`matching.normalize` and :mod:`matching.errors`, and no store, CLI or

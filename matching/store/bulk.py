@@ -30,7 +30,6 @@ import csv
 import datetime as dt
 import json
 import os
-import tempfile
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
@@ -42,6 +41,7 @@ from lifecycle import InvalidFieldError, Record
 from lifecycle.errors import FieldTypeError
 from matching.errors import ImportFileError
 from matching.io.delimited import DelimitedFile
+from matching.io.files import written
 from matching.io.frames import frame_columns, frame_rows
 from matching.io.headers import ColumnResolver, refuse_no_identity
 from matching.io.identity import Identities, identity_of, no_identity
@@ -386,21 +386,14 @@ def _formatter(kind: type[Record], *, flags: bool) -> Callable[[Iterable[object]
 
 
 def _write_atomically(path: Path, write: Callable[[TextIO], int], newline: str) -> int:
-    """Write ``path`` through a temporary file, so a failed export leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as file:
-            count = write(file)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return count
+    """Write ``path`` whole (``-``: standard output); a failed export leaves no half file."""
+    with written(path, newline=newline) as file:
+        return write(file)
 
 
 def export_csv(store: Store, path: str | os.PathLike[str], kind: type[Record]) -> int:
-    """Write every stored ``kind`` as CSV (header first, by id); returns the row count.
+    """Write every stored ``kind`` as CSV (header first, by id) to ``path`` (``-``: standard
+    output); returns the row count.
 
     The file imports back to identical records (consents and history are not in it).
     """
@@ -420,7 +413,8 @@ def export_csv(store: Store, path: str | os.PathLike[str], kind: type[Record]) -
 
 
 def export_jsonl(store: Store, path: str | os.PathLike[str], kind: type[Record]) -> int:
-    """Write every stored ``kind`` as JSON Lines (one object per record, by id).
+    """Write every stored ``kind`` as JSON Lines (one object per record, by id) to ``path``
+    (``-``: standard output).
 
     Returns the row count; the file imports back to identical records (consents and
     history are not in it).

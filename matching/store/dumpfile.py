@@ -26,8 +26,6 @@ import gzip
 import hashlib
 import json
 import operator
-import os
-import tempfile
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -38,6 +36,7 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
 from matching.errors import DumpError
+from matching.io.files import written
 from matching.store import schema
 from matching.store.engine import alembic_config, head_revision
 from matching.values import short
@@ -218,22 +217,13 @@ class DumpWriter:
 
 
 def write_atomically(path: Path, write: Callable[[Output], T]) -> T:
-    """``write(output)``'s result, its output written to ``path`` (gzip-compressed for
-    ``.gz``) through a temporary file, so a failed dump leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as raw:
-            if path.name.endswith(".gz"):
-                with gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw, mtime=0) as out:
-                    result = write(out)
-            else:
-                result = write(raw)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return result
+    """``write(output)``'s result, its output written whole to ``path`` (gzip-compressed for
+    ``.gz``; ``-``: standard output), so a failed dump leaves no half file."""
+    with written(path, binary=True) as raw:
+        if path.name.endswith(".gz"):
+            with gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw, mtime=0) as out:
+                return write(out)
+        return write(raw)
 
 
 # --------------------------------------------------------------------------- reading

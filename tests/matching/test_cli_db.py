@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 import re
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -325,6 +327,79 @@ class TestExport:
         result = invoke("db", "export", "lead", str(tmp_path / "blocker" / "out.csv"), "--db", db)
         assert result.exit_code == 1
         assert result.output.startswith("Error: cannot write")
+
+
+class TestStandardStreams:
+    """``-`` is standard input where a file is read and standard output where one is
+    written; the command's own messages then go to standard error."""
+
+    @pytest.mark.parametrize(("fmt", "suffix"), [((), "csv"), (("--format", "jsonl"), "jsonl")])
+    def test_export_to_standard_output(
+        self, tmp_path: Path, fmt: tuple[str, ...], suffix: str
+    ) -> None:
+        db = str(tmp_path / "crm.db")
+        invoke(
+            "db",
+            "import",
+            "lead",
+            str(leads_csv(tmp_path / "in.csv", [good(1), good(2)])),
+            "--db",
+            db,
+        )
+        to_file = tmp_path / f"leads.{suffix}"
+        assert invoke("db", "export", "lead", str(to_file), "--db", db).exit_code == 0
+        result = invoke("db", "export", "lead", "-", "--db", db, *fmt)
+        assert result.exit_code == 0, result.output
+        assert result.stdout == to_file.read_text(encoding="utf-8")
+        assert result.stderr == "wrote 2 lead records to standard output\n"
+        assert not (tmp_path / "-").exists()
+
+    def test_import_from_standard_input(self, tmp_path: Path) -> None:
+        db = str(tmp_path / "crm.db")
+        text = leads_csv(tmp_path / "in.csv", [good(1), good(2), bad(3)]).read_text()
+        result = CliRunner().invoke(cli, ["db", "import", "lead", "-", "--db", db], input=text)
+        assert result.exit_code == 1, result.output
+        assert "3 read, 2 inserted" in result.output
+        assert "line 4, emailaddress1" in result.output
+        with open_store(db) as store:
+            assert store.count(Lead) == 2
+
+    def test_dump_to_standard_output_restores_from_standard_input(self, tmp_path: Path) -> None:
+        source = populated(tmp_path / "source.db", tmp_path)
+        dumped = invoke("db", "dump", "-", "--db", source)
+        assert dumped.exit_code == 0, dumped.output
+        assert dumped.stdout.startswith('{"format":')
+        assert dumped.stderr.startswith("wrote ")
+        target = str(tmp_path / "target.db")
+        restored = CliRunner().invoke(
+            cli, ["db", "restore", "-", "--db", target], input=dumped.stdout
+        )
+        assert restored.exit_code == 0, restored.output
+        assert "from standard input" in restored.output
+        with open_store(target) as store:
+            assert store.count(Lead) == 2
+            assert store.tombstone_for("lead3@contoso.com") is not None
+
+    @pytest.mark.parametrize(
+        "command",
+        [("export", "lead", "{out}.csv"), ("dump", "{out}.jsonl")],
+        ids=["export", "dump"],
+    )
+    def test_written_files_are_as_readable_as_any_new_file(
+        self, tmp_path: Path, command: tuple[str, ...]
+    ) -> None:
+        """Files are written whole through a temporary file, yet get the permissions the
+        umask gives any new file, not a temporary file's private 0600."""
+        db = populated(tmp_path / "crm.db", tmp_path)
+        args = [a.format(out=tmp_path / "out") for a in command]
+        previous = os.umask(0o022)
+        try:
+            result = invoke("db", *args, "--db", db)
+        finally:
+            os.umask(previous)
+        assert result.exit_code == 0, result.output
+        assert stat.S_IMODE(Path(args[-1]).stat().st_mode) == 0o644
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def populated(path: Path, tmp_path: Path) -> str:

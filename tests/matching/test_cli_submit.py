@@ -668,3 +668,15 @@ class TestReplayedLines:
         ]
         payload_only = rows[0]["payload_only"]
         assert payload_only == ("utm_source" if suffix == "csv" else ["utm_source"])
+
+
+def test_submissions_from_standard_input(tmp_path: Path) -> None:
+    """``leadflow submit -`` replays what standard input holds, as a file."""
+    text = "".join(json.dumps(line) + "\n" for line in (ANA, ANA_AGAIN, "x"))
+    db = str(tmp_path / "crm.db")
+    result = CliRunner().invoke(cli, ["submit", "-", "--db", db, "--json"], input=text)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["file"] == "standard input"
+    assert (summary["lines"], summary["handled"], summary["rejected"]) == (3, 2, 1)
+    assert summary["contacts"]["created"] == summary["contacts"]["updated"] == 1
