@@ -28,10 +28,10 @@ class _Text:
             raise FieldTypeError(attribute.name, "a str or None", value)
         if len(value) > self.max_length:
             raise InvalidFieldError(
-                attribute.name, f"a str of at most {self.max_length} characters", _short(value)
+                attribute.name, f"a str of at most {self.max_length} characters", short(value)
             )
         if "\x00" in value:
-            raise InvalidFieldError(attribute.name, "a str without NUL characters", _short(value))
+            raise InvalidFieldError(attribute.name, "a str without NUL characters", short(value))
 
     def __repr__(self) -> str:
         return f"<text validator, at most {self.max_length} characters>"
@@ -152,6 +152,12 @@ def moment() -> _Moment:
     return _Moment()
 
 
+def moment_text(value: dt.datetime) -> str:
+    """An aware ``value`` as ISO 8601 in UTC with ``Z``, as exports write date-times
+    (``2026-01-05T09:00:00Z``); :func:`read_moment` reads it back."""
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
 def read_moment(field: str, value: object) -> dt.datetime:
     """``value`` read as a moment in UTC: an ISO 8601 string (``Z`` or an offset; one with
     neither is UTC, as Dataverse writes them) or a datetime (a naive one is UTC too)."""
@@ -196,5 +202,6 @@ def member_of(kind: type[Any]) -> _MemberOf:
     return _MemberOf(kind)
 
 
-def _short(value: str) -> str:
+def short(value: str) -> str:
+    """``value``, cut to 60 characters for an error message."""
     return value if len(value) <= 60 else value[:57] + "..."

@@ -568,6 +568,18 @@ columns and the columnar and batch functions read it (the names are
 TYPE_NAME: dict[type[Record], str] = {kind: name for name, kind in RECORD_TYPES.items()}
 """Each record class's name: ``TYPE_NAME[Lead] == "lead"``."""
 
+PRIMARY_KEY: dict[type[Record], str] = {kind: f"{name}id" for name, kind in RECORD_TYPES.items()}
+"""Each record class's primary-key column, as Dataverse names it: ``leadid``, ``contactid``,
+``accountid`` (the store's tables and import files both use it)."""
+
+_NOT_DATA = frozenset({"id", "state", "status", "consents"})
+
+
+def data_fields(kind: type[Record]) -> tuple[str, ...]:
+    """The fields of ``kind`` a row holds beside its key and its state and status codes, in
+    declaration order: the store's plain columns, and what a file can fill."""
+    return tuple(f.name for f in attrs.fields(kind) if f.init and f.name not in _NOT_DATA)
+
 
 @attrs.frozen
 class QualifyResult:

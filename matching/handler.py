@@ -428,11 +428,24 @@ class _Run:
         reopened: bool = False,
     ) -> None:
         """Update ``record`` with the submitted values and consent, a lead linked to
-        ``contact``; save it if anything changed (``reopened``: its state did).
+        ``contact``; save it if anything changed (``reopened``: its state did). A
+        submission older than the record's last change updates no field.
 
         An address or phone written differently but normalising to the stored key keeps
         the stored spelling: a form's capitalisation is not a change worth a write."""
         changes = {n: v for n, v in values.items() if _changed(getattr(record, n), v, n)}
+        if changes and record.modifiedon is not None and self.at < record.modifiedon:
+            # A queued or replayed post older than the record's last change: its values
+            # would overwrite newer ones under an older date.
+            self._note(
+                "older-than-record",
+                f"the submission was made at {self.at:%Y-%m-%d %H:%M} UTC, before the "
+                f"{TYPE_NAME[type(record)]} {record.id} last changed "
+                f"({record.modifiedon:%Y-%m-%d %H:%M} UTC); its values were not applied "
+                f"({', '.join(sorted(changes))})",
+                record.id,
+            )
+            changes = {}
         if isinstance(record, Lead) and contact is not None:
             before = record.parentcontactid
             if before != contact.id:

@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from lifecycle.errors import FieldTypeError, InvalidFieldError
-from lifecycle.fields import moment, new_id, reference, text
+from lifecycle.fields import moment, new_id, reference, short, text
 from lifecycle.records import RECORD_TYPES, TYPE_NAME
 
 __all__ = [
@@ -165,8 +165,3 @@ def storable(value: object) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def short(value: str) -> str:
-    """``value``, cut to 60 characters for an error message."""
-    return value if len(value) <= 60 else value[:57] + "..."

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from lifecycle.errors import LeadflowError
-from matching.io.files import is_stdio
+from matching.io.files import is_stdio, written
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,12 +44,14 @@ def one_line(err: LeadflowError) -> str:
 
 
 def write_file(path: Path, content: str | bytes) -> None:
+    """Write ``content`` to ``path`` whole; a failure is one error line."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, bytes):
-            path.write_bytes(content)
+            with written(path, binary=True) as binary:
+                binary.write(content)
         else:
-            path.write_text(content, encoding="utf-8")
+            with written(path) as text:
+                text.write(content)
     except OSError as err:
         raise click.ClickException(f"cannot write {path}: {err.strerror or err}") from err
 

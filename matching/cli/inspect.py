@@ -18,6 +18,7 @@ import attrs
 import click
 
 from lifecycle.decisions import cite
+from lifecycle.fields import moment_text
 from matching.cli.common import REPORT_WIDTH, busy_option, db_option, open_store_at
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ def _moment(value: dt.datetime | None) -> str:
 
 
 def _iso(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return None if value is None else moment_text(value)
 
 
 def _echo_json(data: object) -> None:

@@ -173,8 +173,8 @@ def print_report(
     console.print(
         "Deactivating a contact or disqualifying a lead stops marketing (commercial) email and "
         "materials; transactional and manual email still reach them unless Email is set to "
-        "Do Not Allow (decisions D7 and D8). Marketing Materials gates brochures, never email "
-        "(decision D10).",
+        f"Do Not Allow {cite('D7')} {cite('D8')}. Marketing Materials gates brochures, never "
+        f"email {cite('D10')}.",
         highlight=False,
     )
     console.print()

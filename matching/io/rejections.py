@@ -14,10 +14,11 @@ import datetime as dt
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
+
+from matching.io.files import written
 
 __all__ = ["ERRORS_FILE_COLUMNS", "RowError", "rejected_rows", "write_rejections"]
 
@@ -105,7 +106,8 @@ def write_rejections(
     One line per row: ``line``, ``field`` (the columns at fault, ``;``-separated),
     ``reason`` (every problem's message, naming ``--allow-tombstoned`` rather than
     ``allow_tombstoned=True`` with ``command_line``), then the row's own columns, in the
-    order the file had them. An ``OSError`` is the caller's to report."""
+    order the file had them. The file is written whole (``-``: standard output); an
+    ``OSError`` is the caller's to report."""
     grouped = rejected_rows(rejected)
     columns: dict[str, None] = {}
     for problems in grouped:
@@ -113,9 +115,7 @@ def write_rejections(
         for column in row or ():
             if str(column) not in ERRORS_FILE_COLUMNS:
                 columns.setdefault(str(column), None)
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", encoding="utf-8", newline="") as file:
+    with written(path, newline="") as file:
         writer = csv.writer(file)
         writer.writerow((*ERRORS_FILE_COLUMNS, *columns))
         for problems in grouped:

@@ -1,36 +1,22 @@
 """The columns a file of each record type can fill: its primary key, ``statecode`` and
 ``statuscode``, and the record fields, by Dataverse logical name.
 
-Derived from the ``lifecycle`` record classes, as the store's tables are, so a field added
-to a record is a column here too (a test checks the two lists agree). This module imports
-no store code: :mod:`matching.io` reads files without a database.
+The key and the fields are :mod:`lifecycle.records`' (``PRIMARY_KEY``, ``data_fields``),
+which the store's tables read too, so a field added to a record is a column here as well.
+This module imports no store code: :mod:`matching.io` reads files without a database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
-
-import attrs
-
-from lifecycle.records import RECORD_TYPES, Account, Record
+from lifecycle.records import PRIMARY_KEY, Account, Record, data_fields
 
 __all__ = ["CODES", "PRIMARY_KEY", "columns", "field_names", "identity_columns", "lookups"]
-
-PRIMARY_KEY: Mapping[type[Record], str] = MappingProxyType(
-    {kind: f"{name}id" for name, kind in RECORD_TYPES.items()}
-)
-"""Each record type's primary-key column: ``leadid``, ``contactid``, ``accountid``."""
 
 CODES = ("statecode", "statuscode")
 """The state and status columns every record type has."""
 
-_NOT_COLUMNS = frozenset({"id", "state", "status", "consents"})
-
-
-def field_names(kind: type[Record]) -> tuple[str, ...]:
-    """The record fields of ``kind`` a file can carry, in declaration order."""
-    return tuple(f.name for f in attrs.fields(kind) if f.init and f.name not in _NOT_COLUMNS)
+field_names = data_fields
+"""The record fields of a kind a file can carry, in declaration order."""
 
 
 def columns(kind: type[Record]) -> tuple[str, ...]:

@@ -39,6 +39,7 @@ import sqlalchemy as sa
 
 from lifecycle import InvalidFieldError, Record
 from lifecycle.errors import FieldTypeError
+from lifecycle.fields import moment_text
 from matching.errors import ImportFileError
 from matching.io.delimited import DelimitedFile
 from matching.io.files import written
@@ -362,7 +363,7 @@ def _flag_text(value: object) -> str:
 
 
 def _moment_text(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+    return None if value is None else moment_text(value)
 
 
 def _formatter(kind: type[Record], *, flags: bool) -> Callable[[Iterable[object]], list[object]]:

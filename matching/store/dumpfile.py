@@ -257,6 +257,10 @@ def _raw_lines(path: Path, shown: str) -> Generator[tuple[int, bytes], None, Non
         raise DumpError(shown, f"it cannot be read ({err.strerror or err})") from err
 
 
+_HEADER_KEYS = frozenset({"format", "version", "schema_revision", "created", "tables"})
+"""The keys of a dump's header line; any other is refused (the header is read, not guessed)."""
+
+
 class DumpReader:
     """One pass over a dump: the header, then its rows decoded and checked, then the trailer
     checked when the rows run out; every problem a :class:`DumpError` naming its line.
@@ -266,7 +270,11 @@ class DumpReader:
         self.shown = str(path)
         self._lines = _raw_lines(path, self.shown)
         self._digest = hashlib.sha256()
-        self.header = self._read_header()
+        try:
+            self.header = self._read_header()
+        except BaseException:
+            self._lines.close()
+            raise
         self.counts = dict.fromkeys(self.header.tables, 0)
 
     def __enter__(self) -> DumpReader:
@@ -300,6 +308,11 @@ class DumpReader:
         header = self._object(number, data)
         if header.get("format") != FORMAT:
             raise self.fail(f'it is not a leadflow dump (no "format": "{FORMAT}")', number)
+        unknown = sorted(set(header) - _HEADER_KEYS)
+        if unknown:
+            raise self.fail(
+                f"its header has keys a version {VERSION} dump does not have: {unknown}", number
+            )
         version = header.get("version")
         if type(version) is not int or version != VERSION:
             raise self.fail(

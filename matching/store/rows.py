@@ -23,6 +23,7 @@ so reading the same row again gives the same record.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import numbers
 import uuid
@@ -35,6 +36,7 @@ import sqlalchemy as sa
 
 from lifecycle import InvalidFieldError, LeadflowError, Record
 from lifecycle.errors import FieldTypeError
+from lifecycle.fields import read_moment
 from lifecycle.states import DEFAULT_STATUS, CodedState, CodedStatus
 from matching.io.rejections import RowError
 from matching.store import schema
@@ -110,31 +112,7 @@ def _flag(name: str) -> Convert:
 
 
 def _moment(name: str) -> Convert:
-    def convert(value: object) -> object:
-        if isinstance(value, str):
-            try:
-                parsed = dt.datetime.fromisoformat(value.strip())
-            except ValueError:
-                raise InvalidFieldError(
-                    name, "an ISO 8601 date-time such as 2026-01-05T09:00:00Z", value
-                ) from None
-        elif isinstance(value, dt.datetime):
-            parsed = value
-            to_pydatetime = getattr(value, "to_pydatetime", None)
-            if type(value) is not dt.datetime and callable(to_pydatetime):
-                parsed = to_pydatetime()
-        else:
-            raise FieldTypeError(name, "an ISO 8601 date-time or a datetime", value)
-        if parsed.tzinfo is None or parsed.utcoffset() is None:
-            return parsed.replace(tzinfo=UTC)
-        try:
-            return parsed.astimezone(UTC)
-        except OverflowError:
-            raise InvalidFieldError(
-                name, "a date-time between years 1 and 9999 in UTC", value
-            ) from None
-
-    return convert
+    return functools.partial(read_moment, name)
 
 
 def _reference(name: str) -> Convert:

@@ -16,8 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from lifecycle import Account, Contact, Lead, Record
+from lifecycle.records import PRIMARY_KEY as PRIMARY_KEY
 from lifecycle.records import RECORD_TYPES as RECORD_TYPES
 from lifecycle.records import TYPE_NAME as TYPE_NAME
+from lifecycle.records import data_fields
 from lifecycle.relations import parent_fields
 from matching.values import STRATEGY_NAME_LENGTH as STRATEGY_NAME_LENGTH
 
@@ -52,17 +54,13 @@ metadata = sa.MetaData(
 
 
 TABLE_OF: dict[type[Record], str] = {Lead: "leads", Contact: "contacts", Account: "accounts"}
-PRIMARY_KEY: dict[type[Record], str] = {Lead: "leadid", Contact: "contactid", Account: "accountid"}
-
-_NOT_COLUMNS = frozenset({"id", "state", "status", "consents"})
 _INDEXED = {kind: (*parent_fields(name), "modifiedon") for kind, name in TYPE_NAME.items()}
 """Per record table, the indexed columns: the parent references (a parent's children are
 found by them) and the modification time (candidates come newest first)."""
 
 
-def field_columns(kind: type[Record]) -> tuple[str, ...]:
-    """The record fields stored as plain columns, in declaration order."""
-    return tuple(f.name for f in attrs.fields(kind) if f.init and f.name not in _NOT_COLUMNS)
+field_columns = data_fields
+"""The record fields stored as plain columns, in declaration order."""
 
 
 def _column(kind: type[Record], name: str) -> sa.Column[Any]:

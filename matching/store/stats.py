@@ -21,6 +21,7 @@ from lifecycle.clock import require_aware, system_clock
 from lifecycle.consent import ConsentLevel, ConsentStatus
 from lifecycle.contactpoints import Channel, ConsentValue
 from lifecycle.errors import FieldTypeError
+from lifecycle.fields import moment_text
 from lifecycle.records import Contact, Lead, Record
 from lifecycle.states import CodedState, CodedStatus
 from lifecycle.suppression import SuppressionReason
@@ -45,10 +46,6 @@ UNKNOWN = "unknown"
 
 def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(value))
-
-
-def _moment(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _title(level: ConsentLevel) -> str:
@@ -214,7 +211,7 @@ class StoreStats:
 
         return {
             "store": self.store,
-            "at": _moment(self.at),
+            "at": moment_text(self.at),
             "records": {kind: stats.to_dict() for kind, stats in self.records.items()},
             "tombstones": tally(self.tombstones, "by_record_type"),
             "suppressions": self.suppressions.to_dict(),

@@ -57,6 +57,14 @@ class Transaction(
         self._store = store
 
 
+_READING: dict[str, dict[str, Any]] = {
+    "sqlite": {READ_ONLY: True},
+    "postgresql": {READ_ONLY: True, "isolation_level": "REPEATABLE READ"},
+}
+"""How a read-only transaction runs: every statement sees the same state of the store (a
+repeatable read on PostgreSQL, whose default would let one table and the next disagree; a
+SQLite read transaction in WAL mode already is one)."""
+
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
@@ -135,7 +143,7 @@ class Store:
         with failures.mapped(self._where):
             connection = self._engine.connect()
             if readonly:
-                connection = connection.execution_options(**{READ_ONLY: True})
+                connection = connection.execution_options(**_READING[self.dialect])
             try:
                 with connection.begin():
                     tx = Transaction(self, connection)
@@ -150,15 +158,11 @@ class Store:
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:
-        """A read-only connection in which every statement sees the same state of the store,
-        for reads that span tables (a dump, statistics): a repeatable read on PostgreSQL
-        (its default, read committed, would let one table and the next disagree); a SQLite
-        read transaction in WAL mode already is one. Failures map as :meth:`transaction`'s."""
+        """A read-only connection in which every statement sees the same state of the store
+        (as a read-only :meth:`transaction` does), for reads of whole tables in SQL (a
+        dump, statistics). Failures map as :meth:`transaction`'s."""
         with failures.mapped(self._where), self._engine.connect() as connection:
-            options: dict[str, Any] = {READ_ONLY: True}
-            if connection.dialect.name == "postgresql":
-                options["isolation_level"] = "REPEATABLE READ"
-            reading = connection.execution_options(**options)
+            reading = connection.execution_options(**_READING[self.dialect])
             with reading.begin():
                 yield reading
 

@@ -17,7 +17,8 @@ from click.testing import CliRunner, Result
 from lifecycle import Contact, Lead, LeadStatus
 from matching import CONTACT_BY_EMAIL, PRESETS, MatchStrategy, Mode, Target, open_store
 from matching.cli import cli
-from matching.cli.submit import MODES, OUTCOME_COLUMNS, SHOWN_SUBMIT_REJECTIONS
+from matching.cli.outcomes import OUTCOME_COLUMNS, SHOWN_SUBMIT_REJECTIONS
+from matching.cli.submit import MODES
 from matching.demo.submissions import SUBMISSIONS, tour_submissions
 
 AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)

@@ -1827,3 +1827,22 @@ def test_the_outcome_names_the_fields_kept_only_in_the_payload(
 ) -> None:
     outcome = SubmissionHandler(store).submit({**FORM, **extra}, at=AT)
     assert outcome.payload_only == kept
+
+
+def test_a_submission_older_than_the_record_updates_no_field(store: Store) -> None:
+    """A queued post replayed after the record changed must not put its older values back:
+    they would overwrite newer ones under an older date. It is still linked and kept."""
+    handler = SubmissionHandler(store, clock=lambda: AT)
+    first = handler.submit({**FORM, "jobtitle": "Buyer"}, at=T3)
+    old = handler.submit({**FORM, "jobtitle": "Intern", "submittedon": T1.isoformat()})
+    contact = store.get(Contact, first.contact_id)
+    lead = store.get(Lead, first.lead_id)
+    assert (contact.jobtitle, lead.jobtitle) == ("Buyer", "Buyer")
+    assert (contact.modifiedon, lead.modifiedon) == (T3, T3)
+    assert (old.contact_id, old.lead_id) == (first.contact_id, first.lead_id)
+    assert old.codes == ("older-than-record", "older-than-record")
+    assert "its values were not applied (jobtitle)" in old.warnings[0].text
+    assert len(store.interactions(contactid=contact.id)) == 2
+    newer = handler.submit({**FORM, "jobtitle": "Head of Buying"})
+    assert store.get(Contact, newer.contact_id).jobtitle == "Head of Buying"
+    assert newer.codes == ()
