@@ -8,9 +8,18 @@ This module imports no store code: :mod:`matching.io` reads files without a data
 
 from __future__ import annotations
 
-from lifecycle.records import PRIMARY_KEY, Account, Record, data_fields
+from lifecycle.records import PRIMARY_KEY, TYPE_NAME, Account, Record, data_fields
+from lifecycle.relations import relations_of
 
-__all__ = ["CODES", "PRIMARY_KEY", "columns", "field_names", "identity_columns", "lookups"]
+__all__ = [
+    "CODES",
+    "MARKETING_ASSETS",
+    "PRIMARY_KEY",
+    "columns",
+    "field_names",
+    "identity_columns",
+    "lookups",
+]
 
 CODES = ("statecode", "statuscode")
 """The state and status columns every record type has."""
@@ -24,9 +33,17 @@ def columns(kind: type[Record]) -> tuple[str, ...]:
     return (PRIMARY_KEY[kind], *CODES, *field_names(kind))
 
 
+MARKETING_ASSETS = ("campaignid", "msdyncrm_marketingformid", "msdyncrm_marketingpageid")
+"""A lead's fields that hold the id of a marketing asset (campaign, form, page) rather than
+of a record leadflow keeps."""
+
+
 def lookups(kind: type[Record]) -> tuple[str, ...]:
-    """The fields of ``kind`` that hold another record's (or a marketing asset's) id."""
-    return tuple(name for name in field_names(kind) if name.endswith("id"))
+    """The fields of ``kind`` that hold another record's id (its relations,
+    :mod:`lifecycle.relations`) or a marketing asset's."""
+    fields = set(field_names(kind))
+    held = [r.field for r in relations_of(TYPE_NAME[kind])] + list(MARKETING_ASSETS)
+    return tuple(dict.fromkeys(name for name in held if name in fields))
 
 
 def identity_columns(kind: type[Record]) -> tuple[tuple[str, ...], ...]:

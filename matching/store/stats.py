@@ -4,6 +4,12 @@ Every number is one SQL aggregate (``COUNT``, ``MAX``, ``GROUP BY``) run in one 
 transaction that sees one state of the store, so the figures agree with each other. No record
 is loaded: a million-record store is counted in a few table scans (under a second on SQLite).
 ``leadflow db stats`` prints them.
+
+Two rules are written here in SQL as well as in Python, on purpose (a million records are
+not loaded to ask them): a record's current data-consent level
+(:func:`lifecycle.eligibility.consent_level_at`) and whether a suppression is in force
+(:meth:`lifecycle.suppression.Suppression.applies`). A randomised test compares these counts
+with the Python rules on loaded records, so the two cannot drift apart unnoticed.
 """
 
 from __future__ import annotations
