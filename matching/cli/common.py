@@ -43,17 +43,29 @@ def one_line(err: LeadflowError) -> str:
     return str(describe(command_line=True)) if callable(describe) else str(err)
 
 
+def write_error(path: object, err: OSError) -> click.ClickException:
+    """A file that cannot be written, as one error line naming it."""
+    return click.ClickException(f"cannot write {path}: {err.strerror or err}")
+
+
+@contextmanager
+def cannot_write(path: object) -> Iterator[None]:
+    """:func:`write_error` for an ``OSError`` raised inside the block."""
+    try:
+        yield
+    except OSError as err:
+        raise write_error(path, err) from err
+
+
 def write_file(path: Path, content: str | bytes) -> None:
     """Write ``content`` to ``path`` whole; a failure is one error line."""
-    try:
+    with cannot_write(path):
         if isinstance(content, bytes):
             with written(path, binary=True) as binary:
                 binary.write(content)
         else:
             with written(path) as text:
                 text.write(content)
-    except OSError as err:
-        raise click.ClickException(f"cannot write {path}: {err.strerror or err}") from err
 
 
 FILE_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -90,6 +102,13 @@ def file_format(path: Path, fmt: str | None) -> str:
             "pass --format csv or --format jsonl."
         )
     return found
+
+
+def shown(path: Path, *, reading: bool) -> str:
+    """``path`` as a message names it: ``-`` is standard input (``reading``) or output."""
+    if is_stdio(path):
+        return "standard input" if reading else "standard output"
+    return str(path)
 
 
 @contextmanager

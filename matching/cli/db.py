@@ -12,6 +12,7 @@ from lifecycle.decisions import cite
 from lifecycle.records import RECORD_TYPES
 from matching.cli.common import (
     busy_option,
+    cannot_write,
     database_errors,
     db_option,
     file_format,
@@ -19,6 +20,7 @@ from matching.cli.common import (
     one_line,
     open_store_at,
     readable,
+    shown,
     with_progress,
 )
 from matching.io.files import is_stdio
@@ -91,10 +93,8 @@ def _print_rejections(report: ImportReport, errors_path: Path | None) -> None:
 def _write_rejections(report: ImportReport, path: Path) -> None:
     from matching.io.rejections import write_rejections
 
-    try:
+    with cannot_write(path):
         write_rejections(report.rejected, path, command_line=True)
-    except OSError as err:
-        raise click.ClickException(f"cannot write {path}: {err.strerror or err}") from err
 
 
 @db.command(name="import")
@@ -188,21 +188,21 @@ def db_import(
         "allow_tombstoned": allow_tombstoned,
     }
     stopped = "; the batches committed before stay stored: run the import again to finish it"
-    store = open_store_at(url, create=True, busy_timeout=busy_timeout)
-    try:
-        with database_errors(stopped), readable(file, f".{chosen}") as source:
-            try:
-                report = with_progress(
-                    source,
-                    f"{kind} rows",
-                    lambda progress: reader(
-                        store, source, RECORD_TYPES[kind], progress=progress, **options
-                    ),
-                )
-            except (ImportRefused, ColumnMappingError) as err:
-                raise click.ClickException(one_line(err)) from err
-    finally:
-        store.close()
+    with (
+        open_store_at(url, create=True, busy_timeout=busy_timeout) as store,
+        database_errors(stopped),
+        readable(file, f".{chosen}") as source,
+    ):
+        try:
+            report = with_progress(
+                source,
+                f"{kind} rows",
+                lambda progress: reader(
+                    store, source, RECORD_TYPES[kind], progress=progress, **options
+                ),
+            )
+        except (ImportRefused, ColumnMappingError) as err:
+            raise click.ClickException(one_line(err)) from err
     click.echo(report.summary(command_line=True))
     if errors_path is not None:
         _write_rejections(report, errors_path)
@@ -230,14 +230,9 @@ def db_export(kind: str, file: Path, url: str | None, busy_timeout: float, fmt: 
     from matching.store.bulk import export_csv, export_jsonl
 
     writer = export_csv if file_format(file, fmt) == "csv" else export_jsonl
-    store = open_store_at(url, create=False, busy_timeout=busy_timeout)
-    try:
+    with open_store_at(url, create=False, busy_timeout=busy_timeout) as store, cannot_write(file):
         count = writer(store, file, RECORD_TYPES[kind])
-    except OSError as err:
-        raise click.ClickException(f"cannot write {file}: {err.strerror or err}") from err
-    finally:
-        store.close()
-    where = "standard output" if is_stdio(file) else file
+    where = shown(file, reading=False)
     click.echo(f"wrote {count:,} {kind} records to {where}", err=is_stdio(file))
 
 
@@ -257,14 +252,9 @@ def db_dump(file: Path, url: str | None, busy_timeout: float) -> None:
     """
     from matching.store.move import dump
 
-    store = open_store_at(url, create=False, busy_timeout=busy_timeout)
-    try:
+    with open_store_at(url, create=False, busy_timeout=busy_timeout) as store, cannot_write(file):
         report = dump(store, file)
-    except OSError as err:
-        raise click.ClickException(f"cannot write {file}: {err.strerror or err}") from err
-    finally:
-        store.close()
-    where = "standard output" if is_stdio(file) else file
+    where = shown(file, reading=False)
     click.echo(f"wrote {report.summary()} to {where}", err=is_stdio(file))
     for line in report.lines():
         click.echo(f"  {line}", err=is_stdio(file))
@@ -293,17 +283,16 @@ def db_restore(file: Path, url: str | None, busy_timeout: float, replace: bool) 
     from matching.errors import DumpError
     from matching.store.move import restore
 
-    store = open_store_at(url, create=True, busy_timeout=busy_timeout)
-    try:
-        with database_errors("; nothing was written"):
-            try:
-                with readable(file, ".jsonl") as source:
-                    report = restore(source, store, replace=replace)
-            except DumpError as err:
-                raise click.ClickException(one_line(err)) from err
-    finally:
-        store.close()
-    where = "standard input" if is_stdio(file) else file
+    with (
+        open_store_at(url, create=True, busy_timeout=busy_timeout) as store,
+        database_errors("; nothing was written"),
+    ):
+        try:
+            with readable(file, ".jsonl") as source:
+                report = restore(source, store, replace=replace)
+        except DumpError as err:
+            raise click.ClickException(one_line(err)) from err
+    where = shown(file, reading=True)
     click.echo(f"restored {report.summary()} from {where} into {store.url}")
     for line in report.lines():
         click.echo(f"  {line}")

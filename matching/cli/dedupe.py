@@ -12,15 +12,15 @@ a temporary file.
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from matching.cli.common import open_store_at, progress_bars
+from matching.cli.common import busy_option, open_store_at, progress_bars, write_error
+from matching.io.files import STDIO, written
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,9 +38,6 @@ DATA_SUFFIXES = {".csv": "CSV", ".parquet": "Parquet", ".pq": "Parquet"}
 FLAGS = {"threshold": "--threshold", "id_column": "--id-column", "model": "--model"}
 """``find_duplicates``' parameters and the flags that set them: an error the engine
 raises for one of them is a usage error naming the flag."""
-
-STDOUT = "-"
-"""``--pairs -`` or ``--clusters -``: write the CSV to standard output."""
 
 
 def _load_model(path: Path | None) -> DedupeModel | None:
@@ -84,12 +81,12 @@ def _check_sources(file: Path | None, url: str | None, kind: str | None) -> None
 
 def _check_outputs(pairs: str | None, clusters: str | None, report: Path | None) -> None:
     """The outputs can be written as asked: one standard output, distinct files."""
-    if pairs == STDOUT and clusters == STDOUT:
+    if pairs == STDIO and clusters == STDIO:
         raise click.UsageError("only one of --pairs and --clusters can be standard output (-).")
-    if pairs is not None and pairs != STDOUT and pairs == clusters:
+    if pairs is not None and pairs != STDIO and pairs == clusters:
         raise click.UsageError("--pairs and --clusters must be different files.")
     for flag, path in (("--pairs", pairs), ("--clusters", clusters)):
-        if report is not None and path is not None and path != STDOUT and Path(path) == report:
+        if report is not None and path is not None and path != STDIO and Path(path) == report:
             raise click.UsageError(f"{flag} and --report must be different files.")
 
 
@@ -99,11 +96,8 @@ def _read_store(url: str, kind: str, busy_timeout: float) -> tuple[pd.DataFrame,
     from lifecycle.records import RECORD_TYPES
     from matching.store.bulk import to_frame
 
-    store = open_store_at(url, create=False, busy_timeout=busy_timeout)
-    try:
+    with open_store_at(url, create=False, busy_timeout=busy_timeout) as store:
         return to_frame(store, RECORD_TYPES[kind]), f"the {kind}s of {store.url}"
-    finally:
-        store.close()
 
 
 def _with_phases(run: Callable[[Progress | None], DedupeResult]) -> DedupeResult:
@@ -182,32 +176,22 @@ def _find(
 
 
 def _save(files: Sequence[tuple[Path, Callable[[TextIO], object]]]) -> None:
-    """Write each file through a temporary one beside it, then put them all in place: a
-    failure leaves no file, half written or not."""
-    temporaries: list[tuple[Path, Path]] = []
+    """Write every file whole, and all of them or none: each through a temporary file
+    (:func:`~matching.io.files.written`), put in place only once every one is written."""
     target: Path | None = None
     try:
-        for target, write in files:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            # Not mkstemp: its files are private (0600), these are made as any other.
-            temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-            with temporary.open("x", encoding="utf-8", newline="") as file:
-                temporaries.append((temporary, target))
-                write(file)
-        for temporary, target in temporaries:
-            os.replace(temporary, target)
+        with ExitStack() as stack:
+            for target, write in files:
+                write(stack.enter_context(written(target, newline="")))
     except OSError as err:
-        raise click.ClickException(f"cannot write {target}: {err.strerror or err}") from err
-    finally:
-        for temporary, _ in temporaries:
-            temporary.unlink(missing_ok=True)
+        raise write_error(target, err) from err
 
 
 def _print_summary(
     result: DedupeResult,
     source: str,
     model_file: Path | None,
-    written: Sequence[str],
+    wrote: Sequence[str],
     *,
     err: bool,
 ) -> None:
@@ -218,9 +202,9 @@ def _print_summary(
     )
     click.echo(f"Deduplicated {source} with {trained}.", err=err)
     click.echo(result.summary(), err=err)
-    for line in written:
+    for line in wrote:
         click.echo(line, err=err)
-    if not written and not err:
+    if not wrote and not err:
         click.echo("(--pairs FILE.csv and --clusters FILE.csv write what was found)")
 
 
@@ -244,14 +228,7 @@ def _print_summary(
     default=None,
     help="The records of --db to dedupe.",
 )
-@click.option(
-    "--busy-timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=60.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long --db waits for another writer's lock before giving up.",
-)
+@busy_option
 @click.option(
     "--model",
     "model_file",
@@ -335,21 +312,21 @@ def dedupe(
 
     pairs, clusters = result.pairs, result.clusters
     files: list[tuple[Path, Callable[[TextIO], object]]] = []
-    written: list[str] = []
+    wrote: list[str] = []
     shown: list[str] = []
     if pairs_path is not None:
-        if pairs_path == STDOUT:
+        if pairs_path == STDIO:
             shown.append(pairs.to_csv(index=False))
         else:
             files.append((Path(pairs_path), lambda out: pairs.to_csv(out, index=False)))
-            written.append(f"wrote {len(pairs):,} pairs to {pairs_path}")
+            wrote.append(f"wrote {len(pairs):,} pairs to {pairs_path}")
     if clusters_path is not None:
-        if clusters_path == STDOUT:
+        if clusters_path == STDIO:
             shown.append(clusters.to_csv())
         else:
             files.append((Path(clusters_path), lambda out: clusters.to_csv(out)))
             count = clusters["cluster_id"].nunique()
-            written.append(
+            wrote.append(
                 f"wrote the clusters of {len(clusters):,} records ({count:,} clusters) "
                 f"to {clusters_path}"
             )
@@ -358,8 +335,8 @@ def dedupe(
 
         html = render(result)
         files.append((report_path, lambda out: out.write(html)))
-        written.append(f"wrote the report to {report_path}")
+        wrote.append(f"wrote the report to {report_path}")
     _save(files)
     for text in shown:
         click.echo(text, nl=False)
-    _print_summary(result, source, model_file, written, err=bool(shown))
+    _print_summary(result, source, model_file, wrote, err=bool(shown))

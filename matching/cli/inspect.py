@@ -172,11 +172,8 @@ def db_stats(url: str | None, busy_timeout: float, as_json: bool) -> None:
     """
     from matching.store.stats import store_stats
 
-    store = open_store_at(url, create=False, busy_timeout=busy_timeout)
-    try:
+    with open_store_at(url, create=False, busy_timeout=busy_timeout) as store:
         stats = store_stats(store)
-    finally:
-        store.close()
     if as_json:
         _echo_json(stats.to_dict())
     else:
@@ -359,12 +356,11 @@ def db_find(email: str, url: str | None, busy_timeout: float, as_json: bool) -> 
             param_hint="'EMAIL'",
         )
     at = system_clock()
-    store = open_store_at(url, create=False, busy_timeout=busy_timeout)
-    try:
-        with store.transaction(readonly=True) as tx:
-            found = _find(tx, email, key, at, store.url)
-    finally:
-        store.close()
+    with (
+        open_store_at(url, create=False, busy_timeout=busy_timeout) as store,
+        store.transaction(readonly=True) as tx,
+    ):
+        found = _find(tx, email, key, at, store.url)
     if as_json:
         _echo_json(found.to_dict())
     else:

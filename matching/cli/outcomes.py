@@ -7,10 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
-from matching.cli.common import FILE_FORMATS
-from matching.io.files import is_stdio
+from matching.cli.common import FILE_FORMATS, cannot_write, shown
 
 if TYPE_CHECKING:
     from matching.handler import SubmissionHandler
@@ -65,7 +62,7 @@ class Tally:
 
         from matching.submissions import ContactAction, LeadAction
 
-        self.file = "standard input" if is_stdio(file) else str(file)
+        self.file = shown(file, reading=True)
         self.store = store
         self.mode = handler.policy.mode.value
         self.strategies = (handler.contact_strategy.name, handler.lead_strategy.name)
@@ -150,11 +147,9 @@ class OutcomeSink:
 
         if self.path is None:
             return self
-        try:
+        with cannot_write(self.path):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("w", encoding="utf-8", newline="")
-        except OSError as err:
-            raise click.ClickException(f"cannot write {self.path}: {err.strerror or err}") from err
         if FILE_FORMATS[self.path.suffix.lower()] == "csv":
             self._csv = csv.writer(self._file)
             self._csv.writerow(OUTCOME_COLUMNS)

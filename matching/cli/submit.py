@@ -350,8 +350,7 @@ def submit(
         settings["mode"] = mode
     if generate_leads_without_matching:
         settings["generate_leads_without_matching"] = True
-    store = open_store_at(url, create=True, busy_timeout=busy_timeout)
-    try:
+    with open_store_at(url, create=True, busy_timeout=busy_timeout) as store:
         handler = SubmissionHandler(
             store, contact_strategy, lead_strategy, policy=SubmissionPolicy.from_dict(settings)
         )
@@ -362,8 +361,6 @@ def submit(
                 "submissions",
                 lambda progress: _replay(source, handler, tally, sink, progress),
             )
-    finally:
-        store.close()
     if as_json:
         click.echo(json.dumps(tally.to_dict(), indent=2, ensure_ascii=False))
     else:

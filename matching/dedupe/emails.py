@@ -2,8 +2,8 @@
 normalize.email)`` and ``map_values(column, n, normalize.email_canonical)`` at a fraction
 of the cost.
 
-:func:`matching.normalize.email` and ``email_canonical`` (which runs it again) cost
-~20 µs a distinct value together, too slow for a million records. Most addresses are
+:func:`matching.normalize.email` and ``email_canonical`` (which runs it again) work one
+value at a time in Python, too slow for a million records. Most addresses are
 plain ASCII (``Jane.Doe+news@Gmail.com``), whose key is ``value.strip().lower()``:
 ``clean`` keeps printable ASCII, NFKC and casefolding only lowercase it, a local part of
 RFC 5322 atoms and dots has no ``<``, ``>`` or ``mailto:`` to unwrap, IDNA leaves an ASCII

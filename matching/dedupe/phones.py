@@ -1,5 +1,5 @@
 """Phone keys for batch dedupe: :func:`phones` equals ``map_values(column, n,
-normalize.phone)``, vectorised, because phonenumbers costs ~24 µs a distinct value.
+normalize.phone)``, vectorised, because phonenumbers parses one value at a time in Python.
 
 Most CRM phones are North American numbers in a few layouts. With an area code starting
 2-9, phonenumbers (US default region) keeps their ten digits as the national number and

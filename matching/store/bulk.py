@@ -31,7 +31,6 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 import attrs
@@ -386,12 +385,6 @@ def _formatter(kind: type[Record], *, flags: bool) -> Callable[[Iterable[object]
     return format_row
 
 
-def _write_atomically(path: Path, write: Callable[[TextIO], int], newline: str) -> int:
-    """Write ``path`` whole (``-``: standard output); a failed export leaves no half file."""
-    with written(path, newline=newline) as file:
-        return write(file)
-
-
 def export_csv(store: Store, path: str | os.PathLike[str], kind: type[Record]) -> int:
     """Write every stored ``kind`` as CSV (header first, by id) to ``path`` (``-``: standard
     output); returns the row count.
@@ -410,7 +403,8 @@ def export_csv(store: Store, path: str | os.PathLike[str], kind: type[Record]) -
             count += 1
         return count
 
-    return _write_atomically(Path(path), write, newline="")
+    with written(path, newline="") as file:
+        return write(file)
 
 
 def export_jsonl(store: Store, path: str | os.PathLike[str], kind: type[Record]) -> int:
@@ -432,7 +426,8 @@ def export_jsonl(store: Store, path: str | os.PathLike[str], kind: type[Record])
             count += 1
         return count
 
-    return _write_atomically(Path(path), write, newline="\n")
+    with written(path, newline="\n") as file:
+        return write(file)
 
 
 def to_frame(store: Store, kind: type[Record]) -> pd.DataFrame:

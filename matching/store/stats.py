@@ -2,7 +2,7 @@
 
 Every number is one SQL aggregate (``COUNT``, ``MAX``, ``GROUP BY``) run in one read-only
 transaction that sees one state of the store, so the figures agree with each other. No record
-is loaded: a million-record store is counted in a few table scans (under a second on SQLite).
+is loaded: a store is counted in a few table scans, however many records it holds.
 ``leadflow db stats`` prints them.
 
 Two rules are written here in SQL as well as in Python, on purpose (a million records are
