@@ -21,7 +21,6 @@ from lifecycle import (
     Contact,
     DataConsent,
     Lead,
-    Record,
 )
 from lifecycle.clock import Clock, require_aware, system_clock
 from lifecycle.decisions import cite
@@ -31,7 +30,7 @@ from lifecycle.relations import CONTACT, LEAD, parent_field
 from matching import normalize
 from matching.errors import ConflictError, SubmissionRejected
 from matching.protocols import RecordStore, RecordTransaction
-from matching.resolve import Match, Probe, Resolution
+from matching.resolve import Probe, Resolution
 from matching.strategies import CONTACT_BY_EMAIL, LEAD_BY_EMAIL_AND_PAGE, MatchStrategy, Target
 from matching.submissions import (
     SUBMITTED_ON,
@@ -296,16 +295,11 @@ class _Run:
             stone.record_id,
         )
 
-    # --- finding ---------------------------------------------------------------------------
-
-    def _find(self, kind: type[Record], probe: Probe) -> list[Match]:
-        return self.resolution.find(kind, probe)
-
     # --- contacts ---------------------------------------------------------------------------
 
     def _contact(self) -> tuple[Contact | None, ContactAction, MatchInfo | None]:
         probe = Probe(self.h.contact_strategy, self.sub.values_for(Contact))
-        matches = self._find(Contact, probe)
+        matches = self.resolution.find(Contact, probe)
         if not matches:
             return self._new_contact(probe, claim=True)
         contact, score = self.resolution.winner(Contact, probe, matches)
@@ -346,7 +340,7 @@ class _Run:
         probe = Probe(self.h.lead_strategy, self.sub.values_for(Lead))
         if self.policy.generate_leads_without_matching:
             return self._new_lead(probe, contact, claim=False)
-        matches = self._find(Lead, probe)
+        matches = self.resolution.find(Lead, probe)
         via = "lookup"
         if contact is not None and not fresh_contact:
             children = self.tx.children(

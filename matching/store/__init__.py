@@ -15,7 +15,7 @@ from matching.errors import (
 )
 from matching.store.move import DumpReport, dump, restore
 from matching.store.store import Store, Transaction, open_store
-from matching.store.values import Candidate, Interaction, Tombstone
+from matching.values import Candidate, Interaction, Tombstone
 
 __all__ = [
     "Candidate",
